@@ -1,0 +1,135 @@
+// Typed, validated settings of one station, read from a TOML file.
+// Knows no other folder: the station maps these values onto drivers, labels and sync.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace config {
+
+enum class Role { Packer, Returns, Supervisor };
+std::string_view toString(Role role);
+
+struct User {
+    std::string name;
+    std::string badge;  // the code printed on the badge; never logged
+    Role role = Role::Packer;
+};
+
+struct Box {
+    std::string code;  // the barcode on the box or on the command sheet, e.g. "BOX-M"
+    std::string name;
+    int tareGrams = 0;
+    int lengthMm = 0;
+    int widthMm = 0;
+    int heightMm = 0;
+};
+
+enum class TrackingMode {
+    Sscc,          // allocated from the station's own SSCC range
+    CarrierLabel,  // the packer scans a pre-printed carrier label
+    None           // customer pickup: no tracking number
+};
+std::string_view toString(TrackingMode mode);
+
+struct ShippingMethod {
+    std::string id;       // as the shop names it, e.g. "colissimo", "pickup"
+    std::string carrier;  // shown on the label and sent to the shop
+    TrackingMode tracking = TrackingMode::Sscc;
+};
+
+struct Address {
+    std::string name;
+    std::string street;
+    std::string postcode;
+    std::string city;
+    std::string country;  // ISO 3166 alpha-2
+};
+
+struct ScannerConfig {
+    std::string name;
+    std::string kind;  // "tcp": one code per line on a TCP port (simulated scanner)
+    std::string listen = "127.0.0.1";
+    uint16_t port = 0;
+};
+
+struct ScaleConfig {
+    std::string name;
+    std::string kind;  // "simulated": readings set through the API
+};
+
+struct PrinterConfig {
+    std::string name;
+    std::string role;      // "shipping" (more roles come with the labels issue)
+    std::string kind;      // "directory": each job written to a file in `path`
+    std::string language;  // "zpl"
+    std::filesystem::path path;
+};
+
+struct StationConfig {
+    std::filesystem::path sourceFile;
+
+    // [station]
+    std::string stationId;
+    std::string language = "en";  // "en" or "fr"
+    std::filesystem::path dataDir;
+    int idleLogoutMinutes = 15;  // 0 = never
+
+    // [api]
+    std::string apiListen = "127.0.0.1";
+    uint16_t apiPort = 8080;
+
+    // [packing]
+    double riskThreshold = 75;
+    bool confirmLabelScan = false;
+    bool autoCloseWhenComplete = true;
+    int weightToleranceGrams = 50;
+    double weightTolerancePercent = 5;
+    std::string defaultBox;  // box code; empty = no tare unless a box is scanned
+
+    // [tracking]
+    std::string gs1CompanyPrefix;  // 6 to 10 digits
+    int ssccExtensionDigit = 0;
+    uint64_t ssccFirstSerial = 1;
+    uint64_t ssccLastSerial = 0;
+
+    // [sender]
+    Address sender;
+
+    std::vector<User> users;
+    std::vector<Box> boxes;
+    std::vector<ShippingMethod> shippingMethods;
+    std::vector<ScannerConfig> scanners;
+    std::optional<ScaleConfig> scale;
+    std::vector<PrinterConfig> printers;
+
+    // [demo]
+    std::filesystem::path demoOrders;  // JSON file of sample orders, loaded with --demo
+};
+
+struct ConfigError {
+    std::string file;
+    int line = 0;    // 1-based; 0 when the error is not tied to a place (a missing key)
+    int column = 0;  // 1-based; 0 when unknown
+    std::string key;  // dotted path, e.g. "users[2].role"
+    std::string message;
+    // "station.toml:12:9: users[2].role: must be one of packer, returns, supervisor"
+    std::string toString() const;
+};
+
+struct LoadResult {
+    std::optional<StationConfig> config;  // set only when errors is empty
+    std::vector<ConfigError> errors;
+};
+
+// Reads and validates a file. Relative paths inside it resolve against the file's folder.
+LoadResult loadConfig(const std::filesystem::path& file);
+// Same, from text; `sourceName` names the file in errors, `baseDir` resolves relative paths.
+LoadResult parseConfig(std::string_view text, const std::string& sourceName,
+                       const std::filesystem::path& baseDir);
+
+}  // namespace config

@@ -1,0 +1,144 @@
+#include "station/Api.h"
+
+#include <boost/json.hpp>
+
+namespace station {
+namespace {
+
+const boost::json::value* field(const boost::json::object& o, std::string_view key) {
+    return o.if_contains(key);
+}
+
+std::optional<drivers::ScaleStatus> scaleStatusFrom(std::string_view s) {
+    using drivers::ScaleStatus;
+    for (auto st : {ScaleStatus::Stable, ScaleStatus::InMotion, ScaleStatus::AtZero,
+                    ScaleStatus::UnderZero, ScaleStatus::Overload, ScaleStatus::Fault,
+                    ScaleStatus::NeedsCalibration, ScaleStatus::Disconnected}) {
+        if (drivers::toString(st) == s) {
+            return st;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulatedScale)
+    : server_(server), station_(station), simulatedScale_(simulatedScale) {
+    using http::verb;
+    server_.route(verb::get, "/api/status", [this](const Request&) {
+        return Response::json(http::status::ok, station_.statusJson());
+    });
+    server_.route(verb::get, "/api/orders", [this](const Request& r) {
+        const std::string state = r.queryParam("state").value_or("");
+        return Response::json(http::status::ok, station_.ordersJson(state));
+    });
+    server_.route(verb::get, "/api/orders/{number}", [this](const Request& r) {
+        auto order = station_.orderJson(r.param("number"));
+        if (!order) {
+            return Response::error(http::status::not_found, "no order " + r.param("number"));
+        }
+        return Response::json(http::status::ok, *order);
+    });
+    server_.route(verb::post, "/api/scan", [this](const Request& r) { return scan(r); });
+    server_.route(verb::post, "/api/scale", [this](const Request& r) { return scale(r); });
+    server_.route(verb::post, "/api/orders/{number}/notes",
+                  [this](const Request& r) { return note(r); });
+    server_.websocket("/api/events");
+    server_.onWebSocketOpen([this]() -> std::optional<std::string> {
+        boost::json::object hello{{"type", "status"}, {"status", station_.statusJson()}};
+        return boost::json::serialize(hello);
+    });
+    station_.setEventSink(
+        [this](const Event& e) { server_.broadcast(boost::json::serialize(toJson(e))); });
+}
+
+Response Api::scan(const Request& request) {
+    std::string why;
+    auto body = parseJsonBody(request, &why);
+    if (!body) {
+        return Response::error(http::status::bad_request, why);
+    }
+    const auto* code = field(*body, "code");
+    if (!code || !code->is_string()) {
+        return Response::error(http::status::bad_request, "\"code\" (a string) is required");
+    }
+    std::string scanner = "api";
+    if (const auto* s = field(*body, "scanner"); s && s->is_string() && !s->get_string().empty()) {
+        scanner = s->get_string();
+    }
+    const ScanOutcome out = station_.handleScan(scanner, std::string(code->get_string()));
+    boost::json::array events;
+    for (const auto& e : out.events) {
+        events.push_back(toJson(e));
+    }
+    boost::json::object result{{"ok", out.ok},
+                               {"reason", out.reason.empty() ? boost::json::value(nullptr)
+                                                             : boost::json::value(out.reason)},
+                               {"message", out.message}};
+    result["event"] = events.empty() ? boost::json::value(nullptr) : events.back();
+    result["events"] = std::move(events);
+    return Response::json(http::status::ok, result);
+}
+
+Response Api::scale(const Request& request) {
+    if (!simulatedScale_) {
+        return Response::error(http::status::conflict,
+                               "this station has no simulated scale: weights come from the scale");
+    }
+    std::string why;
+    auto body = parseJsonBody(request, &why);
+    if (!body) {
+        return Response::error(http::status::bad_request, why);
+    }
+    drivers::ScaleReading reading;
+    const auto* grams = field(*body, "grams");
+    if (!grams || !grams->is_number()) {
+        return Response::error(http::status::bad_request, "\"grams\" (a number) is required");
+    }
+    reading.grams = grams->to_number<int64_t>();
+    reading.status = drivers::ScaleStatus::Stable;
+    if (const auto* st = field(*body, "status"); st && st->is_string()) {
+        auto parsed = scaleStatusFrom(st->get_string());
+        if (!parsed) {
+            return Response::error(http::status::bad_request,
+                                   "unknown scale status " + std::string(st->get_string()));
+        }
+        reading.status = *parsed;
+    } else if (const auto* stable = field(*body, "stable"); stable && stable->is_bool()) {
+        reading.status = stable->get_bool() ? drivers::ScaleStatus::Stable
+                                            : drivers::ScaleStatus::InMotion;
+    }
+    if (reading.status == drivers::ScaleStatus::Stable && reading.grams == 0) {
+        reading.status = drivers::ScaleStatus::AtZero;
+    }
+    simulatedScale_->set(reading);
+    return Response::json(http::status::ok, boost::json::object{{"ok", true}});
+}
+
+Response Api::note(const Request& request) {
+    std::string why;
+    auto body = parseJsonBody(request, &why);
+    if (!body) {
+        return Response::error(http::status::bad_request, why);
+    }
+    const auto* text = field(*body, "text");
+    if (!text || !text->is_string() || text->get_string().empty()) {
+        return Response::error(http::status::bad_request, "\"text\" (a string) is required");
+    }
+    bool internal = true;
+    if (const auto* i = field(*body, "internal"); i && i->is_bool()) {
+        internal = i->get_bool();
+    }
+    std::string user;
+    if (const auto* u = field(*body, "user"); u && u->is_string()) {
+        user = u->get_string();
+    }
+    const std::string number = request.param("number");
+    if (!station_.addNote(number, std::string(text->get_string()), internal, user)) {
+        return Response::error(http::status::not_found, "no order " + number);
+    }
+    return Response::json(http::status::created, boost::json::object{{"ok", true}});
+}
+
+}  // namespace station

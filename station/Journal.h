@@ -1,0 +1,45 @@
+// The station's durable memory: one SQLite file (WAL, synchronous=FULL) holding orders,
+// parcels, scans, the activity log, the outbox and the packing session, with versioned migrations.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace station {
+
+class Journal {
+public:
+    // Opens (creating if needed) and migrates. Throws std::runtime_error with a message for
+    // the admin when the file cannot be opened or was written by a newer stationd.
+    explicit Journal(const std::filesystem::path& file);
+
+    SQLite::Database& db() { return db_; }
+    int schemaVersion() const { return schemaVersion_; }
+    static int latestSchemaVersion();
+    const std::filesystem::path& file() const { return file_; }
+
+    // Rows written with every state change: the activity log and the outbox.
+    // `params` is a JSON object text used to render the message in either language.
+    void addActivity(const std::string& at, const std::string& station, const std::string& user,
+                     const std::string& order, const std::string& kind, const std::string& params,
+                     bool internal = false);
+    void addOutbox(const std::string& at, const std::string& order, const std::string& kind,
+                   const std::string& payload);
+
+private:
+    void migrate();
+
+    std::filesystem::path file_;
+    SQLite::Database db_;
+    int schemaVersion_ = 0;
+};
+
+// ISO 8601 UTC with milliseconds, as stored everywhere in the journal.
+std::string isoTime(std::chrono::system_clock::time_point t);
+
+}  // namespace station

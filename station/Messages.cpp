@@ -1,0 +1,198 @@
+#include "station/Messages.h"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace station {
+namespace {
+
+struct Entry {
+    std::string_view key;
+    std::string_view en;
+    std::string_view fr;
+};
+
+// Sorted by key: looked up by binary search on every scan.
+constexpr std::array kCatalogue = std::to_array<Entry>({
+    {"already_logged_in", "{user} is already logged in", "{user} est déjà connecté(e)"},
+    {"approval_required", "Waiting for a supervisor: {what}",
+     "En attente d'un superviseur : {what}"},
+    {"bad_check_digit", "Bad check digit in {code}: scan it again",
+     "Clé de contrôle fausse dans {code} : scannez à nouveau"},
+    {"box_set", "Box {box} for parcel {parcel}", "Carton {box} pour le colis {parcel}"},
+    {"carrier_label_invalid", "{code} is not a carrier tracking number",
+     "{code} n'est pas un numéro de suivi transporteur"},
+    {"carrier_label_required", "Scan the carrier label for parcel {parcel}",
+     "Scannez l'étiquette transporteur du colis {parcel}"},
+    {"close_parcel_first", "Close parcel {parcel} first", "Fermez d'abord le colis {parcel}"},
+    {"internal_error", "The station could not save this scan: scan it again",
+     "Le poste n'a pas pu enregistrer ce scan : scannez à nouveau"},
+    {"item_packed", "{name}: {packed}/{quantity}", "{name} : {packed}/{quantity}"},
+    {"item_packed_case", "Case of {count} × {name}: {packed}/{quantity}",
+     "Carton de {count} × {name} : {packed}/{quantity}"},
+    {"label_confirmed", "Label of parcel {parcel} checked", "Étiquette du colis {parcel} vérifiée"},
+    {"label_failed", "Label of parcel {parcel} not printed on {printer}: {error}",
+     "Étiquette du colis {parcel} non imprimée sur {printer} : {error}"},
+    {"label_printed", "Label of parcel {parcel} printed on {printer}",
+     "Étiquette du colis {parcel} imprimée sur {printer}"},
+    {"label_reprinted", "Label of parcel {parcel} sent again to {printer}",
+     "Étiquette du colis {parcel} renvoyée sur {printer}"},
+    {"label_scan_required", "Scan the barcode on the label of parcel {parcel}",
+     "Scannez le code-barres de l'étiquette du colis {parcel}"},
+    {"label_voided", "Label {tracking} of parcel {parcel} voided, approved by {supervisor}",
+     "Étiquette {tracking} du colis {parcel} annulée, validé par {supervisor}"},
+    {"logged_in", "Hello {user}", "Bonjour {user}"},
+    {"logged_out", "{user} logged out", "{user} déconnecté(e)"},
+    {"logged_out_idle", "{user} logged out after {minutes} min without a scan",
+     "{user} déconnecté(e) après {minutes} min sans scan"},
+    {"malformed_code", "Unreadable GS1 code {code}: scan it again",
+     "Code GS1 illisible {code} : scannez à nouveau"},
+    {"new_parcel", "Parcel {parcel} started", "Colis {parcel} commencé"},
+    {"no_order", "No order open: scan an order number or a packing slip first",
+     "Aucune commande ouverte : scannez d'abord un numéro de commande ou un bon de livraison"},
+    {"not_logged_in", "Scan your badge first", "Scannez d'abord votre badge"},
+    {"note", "Note: {text}", "Note : {text}"},
+    {"nothing_to_approve", "Nothing is waiting for approval", "Rien n'attend de validation"},
+    {"nothing_to_close", "No parcel to close: scan an item first",
+     "Aucun colis à fermer : scannez d'abord un article"},
+    {"nothing_to_reprint", "No label to reprint", "Aucune étiquette à réimprimer"},
+    {"nothing_to_ship", "Nothing to ship: close a parcel first",
+     "Rien à expédier : fermez d'abord un colis"},
+    {"nothing_to_void", "No label to void in this order",
+     "Aucune étiquette à annuler dans cette commande"},
+    {"order_already_open", "Order {current} is still open: finish or cancel it before {order}",
+     "La commande {current} est encore ouverte : terminez-la ou annulez-la avant {order}"},
+    {"order_already_shipped", "Order {order} was already shipped",
+     "La commande {order} est déjà expédiée"},
+    {"order_cancelled", "Order {order} is cancelled: do not ship it",
+     "La commande {order} est annulée : ne pas l'expédier"},
+    {"order_complete", "All items of order {order} packed: weigh the parcel",
+     "Tous les articles de la commande {order} sont emballés : pesez le colis"},
+    {"order_held", "Order {order} is held for risk review (score {score}): a supervisor must "
+                   "scan their badge",
+     "La commande {order} est bloquée pour risque de fraude (score {score}) : un superviseur "
+     "doit scanner son badge"},
+    {"order_held_approved", "Risk review of order {order} approved by {supervisor}",
+     "Contrôle de risque de la commande {order} validé par {supervisor}"},
+    {"order_on_other_station", "Order {order} is open on station {station}",
+     "La commande {order} est ouverte sur le poste {station}"},
+    {"order_opened", "Order {order}: {items} items to pack",
+     "Commande {order} : {items} articles à emballer"},
+    {"order_partially_shipped",
+     "Order {order}: {parcels} parcel(s) shipped, approved by {supervisor}; the rest stays "
+     "as backorder",
+     "Commande {order} : {parcels} colis expédié(s), validé par {supervisor} ; le reste reste "
+     "en reliquat"},
+    {"order_released", "Packing of order {order} cancelled: order released",
+     "Emballage de la commande {order} annulé : commande libérée"},
+    {"order_shipped", "Order {order} shipped: {parcels} parcel(s)",
+     "Commande {order} expédiée : {parcels} colis"},
+    {"order_unpaid", "Order {order} is not paid: do not ship before payment is confirmed",
+     "La commande {order} n'est pas payée : ne pas expédier avant confirmation du paiement"},
+    {"order_unpaid_cheque",
+     "Order {order} awaits a cheque: do not ship before payment is confirmed",
+     "La commande {order} attend un chèque : ne pas expédier avant confirmation du paiement"},
+    {"order_unpaid_transfer",
+     "Order {order} awaits a bank transfer: do not ship before payment is confirmed",
+     "La commande {order} attend un virement : ne pas expédier avant confirmation du paiement"},
+    {"parcel_closed", "Parcel {parcel} closed, tracking {tracking}",
+     "Colis {parcel} fermé, suivi {tracking}"},
+    {"parcel_closed_pickup", "Parcel {parcel} closed (customer pickup)",
+     "Colis {parcel} fermé (retrait client)"},
+    {"parcel_empty", "Parcel {parcel} is still empty", "Le colis {parcel} est encore vide"},
+    {"partial_requested",
+     "Partial shipment of order {order}: a supervisor must scan their badge",
+     "Expédition partielle de la commande {order} : un superviseur doit scanner son badge"},
+    {"request_withdrawn", "Request withdrawn: {what}", "Demande retirée : {what}"},
+    {"role_not_allowed", "{user} cannot pack orders with the role {role}",
+     "{user} ne peut pas emballer de commandes avec le rôle {role}"},
+    {"serial_duplicate", "Serial number {serial} was already scanned in this order",
+     "Le numéro de série {serial} a déjà été scanné dans cette commande"},
+    {"serial_invalid", "{code} cannot be a serial number: scan the serial number of {name}",
+     "{code} ne peut pas être un numéro de série : scannez le numéro de série de {name}"},
+    {"serial_required", "{name}: scan the serial number",
+     "{name} : scannez le numéro de série"},
+    {"supervisor_required", "Only a supervisor can approve: {what}",
+     "Seul un superviseur peut valider : {what}"},
+    {"too_many", "One too many: {name} already {packed}/{quantity}",
+     "Un de trop : {name} déjà {packed}/{quantity}"},
+    {"tracking_duplicate", "Tracking number {tracking} is already used by another parcel",
+     "Le numéro de suivi {tracking} est déjà utilisé par un autre colis"},
+    {"tracking_exhausted", "No tracking numbers left in this station's range: call a supervisor",
+     "Plus de numéros de suivi dans la plage de ce poste : appelez un superviseur"},
+    {"unknown_code", "Unknown code {code}", "Code inconnu {code}"},
+    {"unknown_order", "No order {code}: scan an order number or a packing slip",
+     "Pas de commande {code} : scannez un numéro de commande ou un bon de livraison"},
+    {"void_requested", "Void the label of parcel {parcel} ({tracking}): a supervisor must scan "
+                       "their badge",
+     "Annuler l'étiquette du colis {parcel} ({tracking}) : un superviseur doit scanner son "
+     "badge"},
+    {"weigh_first", "Put parcel {parcel} on the scale first",
+     "Posez d'abord le colis {parcel} sur la balance"},
+    {"weight_approved", "Weight {weight} g of parcel {parcel} approved by {supervisor}",
+     "Poids {weight} g du colis {parcel} validé par {supervisor}"},
+    {"weight_mismatch",
+     "Parcel {parcel} weighs {weight} g, expected {expected} g ± {tolerance} g: re-weigh or "
+     "ask a supervisor",
+     "Le colis {parcel} pèse {weight} g, attendu {expected} g ± {tolerance} g : repesez ou "
+     "appelez un superviseur"},
+    {"weight_ok", "Parcel {parcel}: {weight} g, as expected ({expected} g)",
+     "Colis {parcel} : {weight} g, conforme ({expected} g)"},
+    {"wrong_item", "Wrong item: {code} is not in order {order}",
+     "Mauvais article : {code} n'est pas dans la commande {order}"},
+    {"wrong_label", "This is not the label of parcel {parcel}: scan the label just printed",
+     "Ce n'est pas l'étiquette du colis {parcel} : scannez l'étiquette qui vient de sortir"},
+});
+
+const Entry* find(std::string_view key) {
+    auto it = std::lower_bound(kCatalogue.begin(), kCatalogue.end(), key,
+                               [](const Entry& e, std::string_view k) { return e.key < k; });
+    return it != kCatalogue.end() && it->key == key ? &*it : nullptr;
+}
+
+std::string valueText(const boost::json::value& v) {
+    if (v.is_string()) {
+        return std::string(v.get_string());
+    }
+    return boost::json::serialize(v);
+}
+
+}  // namespace
+
+Language languageFromCode(std::string_view code) { return code == "fr" ? Language::Fr : Language::En; }
+
+bool hasMessage(std::string_view key) {
+    const Entry* e = find(key);
+    return e && !e->en.empty() && !e->fr.empty();
+}
+
+std::string renderMessage(std::string_view key, const boost::json::object& params, Language lang) {
+    const Entry* e = find(key);
+    if (!e) {
+        return std::string(key);
+    }
+    std::string_view text = lang == Language::Fr ? e->fr : e->en;
+    std::string out;
+    out.reserve(text.size() + 32);
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '{') {
+            size_t end = text.find('}', i);
+            if (end != std::string_view::npos) {
+                std::string_view name = text.substr(i + 1, end - i - 1);
+                if (auto* v = params.if_contains(name)) {
+                    out += valueText(*v);
+                } else {
+                    out.append(text.substr(i, end - i + 1));
+                }
+                i = end;
+                continue;
+            }
+        }
+        out += text[i];
+    }
+    return out;
+}
+
+}  // namespace station

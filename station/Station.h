@@ -1,0 +1,191 @@
+// The packing workflow of one bench: who is logged in, which order and parcel are open,
+// and what each scan, weight and command does to them. Every change is one journal transaction.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/StationConfig.h"
+#include "drivers/Printer.h"
+#include "drivers/Scale.h"
+#include "drivers/Scanner.h"
+#include "station/Event.h"
+#include "station/Journal.h"
+#include "station/Messages.h"
+#include "station/Order.h"
+#include "station/OrderStore.h"
+
+namespace station {
+
+struct ScanOutcome {
+    bool ok = false;
+    std::string reason;   // empty when ok
+    std::string message;  // the last thing said, in the station's language
+    std::vector<Event> events;
+};
+
+// The command barcodes, documented in docs/barcodes.md. Their values never change.
+namespace command {
+inline constexpr const char* kNewParcel = "CMD-NEW-PARCEL";
+inline constexpr const char* kCloseParcel = "CMD-CLOSE-PARCEL";
+inline constexpr const char* kShipPartial = "CMD-SHIP-PARTIAL";
+inline constexpr const char* kVoid = "CMD-VOID-LABEL";
+inline constexpr const char* kReprint = "CMD-REPRINT";
+inline constexpr const char* kCancel = "CMD-CANCEL";
+inline constexpr const char* kLogout = "CMD-LOGOUT";
+inline constexpr const char* kApprove = "CMD-APPROVE";
+}  // namespace command
+
+class Station {
+public:
+    using Clock = std::function<std::chrono::system_clock::time_point()>;
+    using EventSink = std::function<void(const Event&)>;
+
+    Station(boost::asio::io_context& io, const config::StationConfig& config, Journal& journal,
+            Clock clock = [] { return std::chrono::system_clock::now(); });
+    ~Station();
+
+    void setEventSink(EventSink sink) { sink_ = std::move(sink); }
+    // Printers by role ("shipping"); loans, they must outlive the station.
+    void addPrinter(const std::string& role, drivers::Printer* printer);
+    void setScale(drivers::Scale* scale) { scale_ = scale; }
+    void addScanner(drivers::Scanner* scanner) { scanners_.push_back(scanner); }
+
+    // Offers again the labels that were queued when the daemon stopped, arms the idle logout.
+    void start();
+    void stop();
+
+    ScanOutcome handleScan(const std::string& scanner, const std::string& code);
+    void handleScaleReading(const drivers::ScaleReading& reading);
+    // A note on an order; internal notes never leave the station. Returns false if no order.
+    bool addNote(const std::string& order, const std::string& text, bool internal,
+                 const std::string& user);
+    std::vector<std::string> importOrders(const boost::json::array& orders);
+
+    // Read side, for the API.
+    boost::json::object statusJson();
+    boost::json::object ordersJson(const std::string& state);
+    std::optional<boost::json::object> orderJson(const std::string& number);
+    Language language() const { return language_; }
+    const config::StationConfig& config() const { return config_; }
+    Journal& journal() { return journal_; }
+
+private:
+    struct Session {
+        std::string userName;
+        std::string userRole;
+        std::string order;
+        std::optional<int64_t> parcelId;
+        std::string awaiting;  // "", "serial", "carrier_label", "label_scan"
+        std::optional<int64_t> awaitingLineId;
+        std::string awaitingData;  // JSON: batch/expiry kept from the item scan
+        std::string approvalKind;  // "", "held_order", "weight_mismatch", "partial_shipment", "void_label"
+        std::string approvalOrder;
+        std::optional<int64_t> approvalParcelId;
+        std::string approvalDetail;
+        std::optional<int64_t> lastLabelId;
+        std::string lastActivityAt;
+    };
+
+    // What one scan (or weight, or print result) changes, collected until its commit.
+    struct Context {
+        std::string at;
+        std::string scanner;
+        bool ok = true;
+        std::string reason;
+        std::string lastMessage;
+        std::vector<Event> events;
+        std::vector<int64_t> labelsToPrint;
+        std::string actor;  // who acts when not the logged-in user (a supervisor approving)
+        bool codeIsBadge = false;
+    };
+
+    // Workflow steps (Station.cpp: session, login, commands; Packing.cpp: items, parcels).
+    void dispatchScan(Context& ctx, const std::string& code);
+    void handleBadge(Context& ctx, const config::User& user);
+    void handleCommand(Context& ctx, const std::string& cmd);
+    void approve(Context& ctx, const std::string& supervisor);
+    void openOrder(Context& ctx, const std::string& code);
+    void claimOrder(Context& ctx, Order& order);
+    void scanItem(Context& ctx, const std::string& code);
+    void scanSerial(Context& ctx, const std::string& code);
+    void scanCarrierLabel(Context& ctx, const std::string& code);
+    void scanLabelCheck(Context& ctx, const std::string& code);
+    void setBox(Context& ctx, const config::Box& box);
+    void countItem(Context& ctx, Order& order, OrderLine& line, int quantity,
+                   const ParcelItem& item);
+    bool closeParcel(Context& ctx);
+    void finishClose(Context& ctx, Order& order, Parcel& parcel, const std::string& tracking,
+                     const std::string& trackingKind);
+    void maybeShip(Context& ctx, const std::string& orderNumber);
+    void ship(Context& ctx, Order& order, bool partial, const std::string& approvedBy);
+    void newParcel(Context& ctx);
+    void requestPartial(Context& ctx);
+    void requestVoid(Context& ctx);
+    void voidLabel(Context& ctx, const std::string& supervisor);
+    void reprint(Context& ctx);
+    void cancel(Context& ctx);
+    void logout(Context& ctx, const std::string& messageKey, boost::json::object params);
+    void recordWeight(Context& ctx, const Parcel& parcel, int64_t grams);
+    int64_t expectedWeight(const Order& order, const Parcel& parcel) const;
+    int64_t tolerance(int64_t expected) const;
+    std::optional<std::string> allocateSscc(Context& ctx);
+    int64_t queueLabel(Context& ctx, const Order& order, const Parcel& parcel,
+                       const std::string& tracking, bool sscc);
+    std::optional<Parcel> currentParcel();
+    const config::Box* findBox(const std::string& code) const;
+    const config::ShippingMethod* findMethod(const std::string& id) const;
+
+    // Bookkeeping.
+    void say(Context& ctx, const std::string& type, const std::string& key,
+             boost::json::object params, const std::string& order, bool internal = false);
+    void refuse(Context& ctx, const std::string& reason, boost::json::object params,
+                const std::string& order = "");
+    // A refusal whose message differs from its reason (several wordings of "order_unpaid").
+    void refuseAs(Context& ctx, const std::string& reason, const std::string& key,
+                  boost::json::object params, const std::string& order);
+    std::string approvalWhat() const;
+    // Runs `fn` and saves the session in one transaction, then publishes what it said.
+    // On a journal error nothing is kept, in the database or in memory.
+    bool transact(Context& ctx, const std::function<void()>& fn);
+    void publish(Context& ctx);
+    void loadSession();
+    void saveSession();
+    void clearAwaiting();
+    void clearApproval();
+    void armIdleTimer();
+    void onIdleTimer();
+    void dispatchLabel(int64_t labelId);
+    void onPrinted(int64_t labelId, const drivers::PrintResult& result);
+    std::string now() const { return isoTime(clock_()); }
+
+    boost::asio::io_context& io_;
+    const config::StationConfig& config_;
+    Journal& journal_;
+    OrderStore orders_;
+    Clock clock_;
+    Language language_;
+    EventSink sink_;
+    std::map<std::string, drivers::Printer*> printers_;
+    drivers::Scale* scale_ = nullptr;
+    std::vector<drivers::Scanner*> scanners_;
+    Session session_;
+    boost::asio::steady_timer idleTimer_;
+    uint64_t seq_ = 0;
+    std::optional<drivers::ScaleReading> lastReading_;
+    // After a parcel closes, its weight on the scale must change before it counts again,
+    // so a weight never carries over from one parcel to the next.
+    std::optional<int64_t> scaleLockedAt_;
+    std::optional<Event> lastEvent_;
+    bool stopped_ = false;
+};
+
+}  // namespace station

@@ -1,0 +1,213 @@
+// The read side of the station for the API and the screens: status, order lists, one order.
+// Reads only; every change goes through the workflow in Station.cpp and Packing.cpp.
+#include <SQLiteCpp/Statement.h>
+#include <boost/json.hpp>
+
+#include <ctime>
+
+#include "station/Station.h"
+
+namespace station {
+namespace {
+
+boost::json::value orNull(const std::string& s) {
+    return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+}
+
+boost::json::object deviceJson(const drivers::DeviceStatus& d) {
+    return {{"name", d.name}, {"kind", d.kind}, {"role", d.role}, {"up", d.up},
+            {"detail", d.detail}};
+}
+
+int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_point now) {
+    std::tm tm{};
+    if (iso.size() < 19 || !strptime(iso.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
+        return 0;
+    }
+    const auto then = std::chrono::system_clock::from_time_t(timegm(&tm));
+    return std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
+}
+
+}  // namespace
+
+boost::json::object Station::statusJson() {
+    auto& db = journal_.db();
+    boost::json::object s;
+    s["station"] = config_.stationId;
+    s["version"] = STATIOND_VERSION;
+    s["language"] = config_.language;
+    s["user"] = session_.userName.empty()
+                    ? boost::json::value(nullptr)
+                    : boost::json::value(boost::json::object{{"name", session_.userName},
+                                                             {"role", session_.userRole}});
+    s["order"] = orNull(session_.order);
+    auto parcel = currentParcel();
+    s["parcel"] = parcel ? boost::json::value(parcel->index) : boost::json::value(nullptr);
+    s["awaiting"] = !session_.approvalKind.empty() ? boost::json::value("approval")
+                                                   : orNull(session_.awaiting);
+    if (session_.approvalKind.empty()) {
+        s["pending_approval"] = nullptr;
+    } else {
+        s["pending_approval"] = boost::json::object{{"kind", session_.approvalKind},
+                                                    {"order", session_.approvalOrder},
+                                                    {"detail", approvalWhat()}};
+    }
+    if (scale_) {
+        const auto r = lastReading_.value_or(scale_->last());
+        s["scale"] = boost::json::object{{"name", scale_->name()},
+                                         {"status", drivers::toString(r.status)},
+                                         {"grams", r.grams}};
+    } else {
+        s["scale"] = nullptr;
+    }
+    boost::json::array devices;
+    for (auto* sc : scanners_) {
+        devices.push_back(deviceJson(sc->status()));
+    }
+    if (scale_) {
+        devices.push_back(deviceJson(scale_->status()));
+    }
+    for (const auto& [role, p] : printers_) {
+        devices.push_back(deviceJson(p->status()));
+    }
+    s["devices"] = std::move(devices);
+
+    SQLite::Statement outbox(db,
+                             "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+    outbox.executeStep();
+    const auto nowTp = clock_();
+    s["outbox"] = boost::json::object{
+        {"pending", outbox.getColumn(0).getInt64()},
+        {"oldest_pending_age_seconds",
+         outbox.getColumn(1).isNull() ? boost::json::value(nullptr)
+                                      : boost::json::value(secondsSince(
+                                            outbox.getColumn(1).getString(), nowTp))}};
+
+    const std::string today = isoTime(nowTp).substr(0, 10);
+    SQLite::Statement scans(db,
+                            "SELECT COUNT(*), COALESCE(SUM(ok = 0), 0) FROM scans WHERE at >= ?");
+    scans.bind(1, today);
+    scans.executeStep();
+    SQLite::Statement parcels(db, "SELECT COUNT(*) FROM parcels WHERE closed_at >= ? AND state "
+                                  "IN ('closed', 'shipped', 'labelled')");
+    parcels.bind(1, today);
+    parcels.executeStep();
+    SQLite::Statement shipped(db,
+                              "SELECT COUNT(DISTINCT order_number) FROM shipments WHERE at >= ?");
+    shipped.bind(1, today);
+    shipped.executeStep();
+    s["counters"] = boost::json::object{{"scans", scans.getColumn(0).getInt64()},
+                                        {"refused", scans.getColumn(1).getInt64()},
+                                        {"parcels_today", parcels.getColumn(0).getInt64()},
+                                        {"orders_shipped_today", shipped.getColumn(0).getInt64()}};
+    s["last_event"] = lastEvent_ ? boost::json::value(toJson(*lastEvent_))
+                                 : boost::json::value(nullptr);
+    return s;
+}
+
+boost::json::object Station::ordersJson(const std::string& state) {
+    boost::json::array list;
+    for (const auto& o : orders_.list(state)) {
+        list.push_back({{"number", o.number},
+                        {"state", o.state},
+                        {"payment", o.payment},
+                        {"customer", o.customer.name},
+                        {"shipping_method", o.shippingMethod},
+                        {"lines", o.lines.size()},
+                        {"items", o.itemCount()},
+                        {"packed", o.packedCount()},
+                        {"claimed_by", orNull(o.claimedBy)},
+                        {"risk_score", o.riskScore}});
+    }
+    return {{"orders", std::move(list)}};
+}
+
+std::optional<boost::json::object> Station::orderJson(const std::string& number) {
+    auto order = orders_.load(number);
+    if (!order) {
+        return std::nullopt;
+    }
+    const config::ShippingMethod* method = findMethod(order->shippingMethod);
+    boost::json::object o{{"number", order->number},
+                          {"shop_id", order->shopId},
+                          {"state", order->state},
+                          {"payment", order->payment},
+                          {"risk_score", order->riskScore},
+                          {"held", order->riskScore >= config_.riskThreshold &&
+                                       order->riskApprovedBy.empty()},
+                          {"risk_approved_by", orNull(order->riskApprovedBy)},
+                          {"claimed_by", orNull(order->claimedBy)},
+                          {"shipping_method", order->shippingMethod},
+                          {"carrier", method ? method->carrier : order->shippingMethod},
+                          {"customer_note", order->customerNote}};
+    o["customer"] = boost::json::object{{"name", order->customer.name},
+                                        {"street", order->customer.street},
+                                        {"postcode", order->customer.postcode},
+                                        {"city", order->customer.city},
+                                        {"country", order->customer.country}};
+    boost::json::array lines;
+    for (const auto& l : order->lines) {
+        boost::json::array serials;
+        for (const auto& sn : l.serials) {
+            serials.push_back(boost::json::value(sn));
+        }
+        lines.push_back({{"id", l.id},
+                         {"sku", l.sku},
+                         {"gtin", l.gtin14},
+                         {"name", l.name},
+                         {"quantity", l.quantity},
+                         {"packed", l.packed},
+                         {"shipped", l.shipped},
+                         {"serialised", l.serialised},
+                         {"bin", l.bin},
+                         {"unit_weight_grams", l.unitWeightGrams},
+                         {"case_quantity", l.caseQuantity},
+                         {"serials", std::move(serials)}});
+    }
+    o["lines"] = std::move(lines);
+    boost::json::array parcels;
+    for (const auto& p : orders_.parcels(number)) {
+        boost::json::array items;
+        for (const auto& i : p.items) {
+            const OrderLine* l = order->line(i.lineId);
+            boost::json::object item{{"sku", l ? l->sku : ""}, {"quantity", i.quantity}};
+            if (!i.serial.empty()) {
+                item["serial"] = i.serial;
+            }
+            items.push_back(std::move(item));
+        }
+        boost::json::object parcel{{"index", p.index},
+                                   {"state", p.state},
+                                   {"box", p.boxCode},
+                                   {"tracking_number", orNull(p.trackingNumber)},
+                                   {"expected_weight_grams", expectedWeight(*order, p)},
+                                   {"items", std::move(items)}};
+        parcel["weight_grams"] =
+            p.weightGrams ? boost::json::value(*p.weightGrams) : boost::json::value(nullptr);
+        parcel["weight_approved_by"] = orNull(p.weightApprovedBy);
+        parcels.push_back(std::move(parcel));
+    }
+    o["parcels"] = std::move(parcels);
+    boost::json::array activity;
+    SQLite::Statement q(journal_.db(),
+                        "SELECT at, station, user, kind, params, internal FROM activity WHERE "
+                        "order_number = ? ORDER BY id");
+    q.bind(1, number);
+    while (q.executeStep()) {
+        boost::system::error_code ec;
+        auto params = boost::json::parse(q.getColumn(4).getString(), ec);
+        const boost::json::object empty;
+        const auto& p = !ec && params.is_object() ? params.get_object() : empty;
+        activity.push_back({{"at", q.getColumn(0).getString()},
+                            {"station", q.getColumn(1).getString()},
+                            {"user", q.getColumn(2).getString()},
+                            {"kind", q.getColumn(3).getString()},
+                            {"message", renderMessage(q.getColumn(3).getString(), p, language_)},
+                            {"params", p},
+                            {"internal", q.getColumn(5).getInt() != 0}});
+    }
+    o["activity"] = std::move(activity);
+    return o;
+}
+
+}  // namespace station

@@ -1,0 +1,207 @@
+// stationd: loads the config, opens the journal, builds the devices and the API, and runs
+// the one io_context until SIGTERM or SIGINT. The only place that wires the folders together.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "config/StationConfig.h"
+#include "drivers/DirectoryPrinter.h"
+#include "drivers/SimulatedScale.h"
+#include "drivers/TcpLineScanner.h"
+#include "station/Api.h"
+#include "station/HttpServer.h"
+#include "station/Journal.h"
+#include "station/Station.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: stationd [--config FILE] [--data-dir DIR] [--demo]\n"
+    "       stationd --check-config FILE\n"
+    "\n"
+    "  --config FILE        the station's TOML config (default /etc/stationd/station.toml)\n"
+    "  --data-dir DIR       where the journal lives; overrides [station] data_dir\n"
+    "  --demo               load the demo orders named in [demo] orders\n"
+    "  --check-config FILE  validate a config, print every error, exit 0 if it is valid\n";
+
+bool printErrors(const config::LoadResult& result) {
+    for (const auto& e : result.errors) {
+        std::cerr << e.toString() << "\n";
+    }
+    return result.errors.empty();
+}
+
+std::optional<boost::json::array> readOrdersFile(const std::filesystem::path& file,
+                                                 std::string& error) {
+    std::ifstream in(file);
+    if (!in) {
+        error = "cannot read " + file.string();
+        return std::nullopt;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(text.str(), ec);
+    if (ec) {
+        error = file.string() + ": not valid JSON: " + ec.message();
+        return std::nullopt;
+    }
+    if (doc.is_object() && doc.get_object().contains("orders") &&
+        doc.get_object().at("orders").is_array()) {
+        return doc.get_object().at("orders").get_array();
+    }
+    error = file.string() + ": expected {\"orders\": [...]}";
+    return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::filesystem::path configFile = "/etc/stationd/station.toml";
+    std::optional<std::filesystem::path> dataDir;
+    bool demo = false;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size()) {
+                std::cerr << "stationd: " << a << " needs a value\n" << kUsage;
+                std::exit(2);
+            }
+            return args[++i];
+        };
+        if (a == "--config") {
+            configFile = value();
+        } else if (a == "--data-dir") {
+            dataDir = value();
+        } else if (a == "--demo") {
+            demo = true;
+        } else if (a == "--check-config") {
+            const auto result = config::loadConfig(value());
+            if (!printErrors(result)) {
+                return 1;
+            }
+            std::cout << "config is valid\n";
+            return 0;
+        } else if (a == "--version") {
+            std::cout << "stationd " << STATIOND_VERSION << "\n";
+            return 0;
+        } else if (a == "--help" || a == "-h") {
+            std::cout << kUsage;
+            return 0;
+        } else {
+            std::cerr << "stationd: unknown argument " << a << "\n" << kUsage;
+            return 2;
+        }
+    }
+
+    auto loaded = config::loadConfig(configFile);
+    if (!printErrors(loaded)) {
+        std::cerr << "stationd: not started: fix " << configFile.string() << " first\n";
+        return 2;
+    }
+    config::StationConfig cfg = std::move(*loaded.config);
+    if (dataDir) {
+        cfg.dataDir = std::filesystem::absolute(*dataDir);
+    }
+
+    try {
+        std::filesystem::create_directories(cfg.dataDir);
+        station::Journal journal(cfg.dataDir / "journal.db");
+        boost::asio::io_context io;
+        station::Station station(io, cfg, journal);
+
+        std::vector<std::unique_ptr<drivers::Scanner>> scanners;
+        for (const auto& s : cfg.scanners) {
+            scanners.push_back(
+                std::make_unique<drivers::TcpLineScanner>(io, s.name, s.listen, s.port));
+        }
+        std::unique_ptr<drivers::SimulatedScale> scale;
+        if (cfg.scale) {
+            scale = std::make_unique<drivers::SimulatedScale>(io, cfg.scale->name);
+            station.setScale(scale.get());
+        }
+        std::vector<std::unique_ptr<drivers::Printer>> printers;
+        for (const auto& p : cfg.printers) {
+            const auto dir = p.path.is_absolute() ? p.path : cfg.dataDir / p.path;
+            printers.push_back(
+                std::make_unique<drivers::DirectoryPrinter>(io, p.name, p.language, dir));
+            station.addPrinter(p.role, printers.back().get());
+        }
+
+        if (demo) {
+            std::string error;
+            auto orders = readOrdersFile(cfg.demoOrders, error);
+            if (!orders) {
+                std::cerr << "stationd: demo orders: " << error << "\n";
+                return 2;
+            }
+            for (const auto& e : station.importOrders(*orders)) {
+                std::cerr << "stationd: demo order rejected: " << e << "\n";
+            }
+        }
+
+        station::HttpServer http(io, cfg.apiListen, cfg.apiPort);
+        station::Api api(http, station, scale.get());
+        if (auto err = http.start(); !err.empty()) {
+            std::cerr << "stationd: the API cannot listen on " << cfg.apiListen << ":"
+                      << cfg.apiPort << ": " << err << "\n";
+            return 1;
+        }
+        for (auto& s : scanners) {
+            auto* scanner = s.get();
+            scanner->start([&station](const drivers::ScanEvent& e, drivers::ScanReply reply) {
+                const auto out = station.handleScan(e.scanner, e.code);
+                if (reply) {
+                    reply((out.ok ? "OK " : "ERR " + out.reason + " ") + out.message);
+                }
+            });
+            station.addScanner(scanner);
+            const auto st = scanner->status();
+            if (!st.up) {
+                std::cerr << "stationd: scanner " << st.name << ": " << st.detail << "\n";
+            }
+        }
+        if (scale) {
+            scale->start([&station](const drivers::ScaleReading& r) {
+                station.handleScaleReading(r);
+            });
+        }
+        station.start();
+
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec) {
+                return;
+            }
+            std::cerr << "stationd: stopping\n";
+            station.stop();
+            for (auto& s : scanners) {
+                s->stop();
+            }
+            if (scale) {
+                scale->stop();
+            }
+            http.stop();
+        });
+
+        std::cout << "stationd " << cfg.stationId << ": API on http://" << cfg.apiListen << ":"
+                  << http.boundPort() << ", journal " << journal.file().string() << "\n";
+        for (const auto& s : cfg.scanners) {
+            std::cout << "  scanner '" << s.name << "': one code per line on " << s.listen << ":"
+                      << s.port << "\n";
+        }
+        std::cout << std::flush;
+        io.run();
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "stationd: " << e.what() << "\n";
+        return 1;
+    }
+}
