@@ -66,7 +66,10 @@ void Station::openOrder(Context& ctx, const std::string& code) {
         return;
     }
     if (order->riskScore >= config_.riskThreshold && order->riskApprovedBy.empty()) {
-        params["score"] = order->riskScore;
+        const double score = order->riskScore;
+        params["score"] = score == static_cast<double>(static_cast<int64_t>(score))
+                              ? boost::json::value(static_cast<int64_t>(score))
+                              : boost::json::value(score);
         session_.approvalKind = "held_order";
         session_.approvalOrder = number;
         session_.approvalDetail = boost::json::serialize(params);
@@ -584,20 +587,32 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
         up.bind(1, shipmentId);
         up.bind(2, p.id);
         up.exec();
+        // One entry per order line, as the shop counts them; serials and batches listed.
         boost::json::array items;
-        for (const auto& item : p.items) {
-            const OrderLine* l = order.line(item.lineId);
-            boost::json::object i{{"line_id", item.lineId},
-                                  {"sku", l ? l->sku : ""},
-                                  {"gtin", l ? l->gtin14 : ""},
-                                  {"quantity", item.quantity}};
-            if (!item.serial.empty()) {
-                i["serial"] = item.serial;
+        for (const auto& l : order.lines) {
+            int quantity = 0;
+            boost::json::array serials;
+            boost::json::array batches;
+            for (const auto& item : p.items) {
+                if (item.lineId != l.id) {
+                    continue;
+                }
+                quantity += item.quantity;
+                if (!item.serial.empty()) {
+                    serials.push_back(boost::json::value(item.serial));
+                }
+                if (!item.batch.empty()) {
+                    batches.push_back(boost::json::value(item.batch));
+                }
             }
-            if (!item.batch.empty()) {
-                i["batch"] = item.batch;
+            if (quantity > 0) {
+                items.push_back({{"line_id", l.id},
+                                 {"sku", l.sku},
+                                 {"gtin", l.gtin14},
+                                 {"quantity", quantity},
+                                 {"serials", std::move(serials)},
+                                 {"batches", std::move(batches)}});
             }
-            items.push_back(std::move(i));
         }
         boost::json::object parcel{{"index", p.index},
                                    {"tracking_number", p.trackingNumber},

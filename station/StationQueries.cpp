@@ -168,13 +168,21 @@ std::optional<boost::json::object> Station::orderJson(const std::string& number)
     boost::json::array parcels;
     for (const auto& p : orders_.parcels(number)) {
         boost::json::array items;
-        for (const auto& i : p.items) {
-            const OrderLine* l = order->line(i.lineId);
-            boost::json::object item{{"sku", l ? l->sku : ""}, {"quantity", i.quantity}};
-            if (!i.serial.empty()) {
-                item["serial"] = i.serial;
+        for (const auto& l : order->lines) {
+            int quantity = 0;
+            boost::json::array serials;
+            for (const auto& i : p.items) {
+                if (i.lineId == l.id) {
+                    quantity += i.quantity;
+                    if (!i.serial.empty()) {
+                        serials.push_back(boost::json::value(i.serial));
+                    }
+                }
             }
-            items.push_back(std::move(item));
+            if (quantity > 0) {
+                items.push_back(
+                    {{"sku", l.sku}, {"quantity", quantity}, {"serials", std::move(serials)}});
+            }
         }
         boost::json::object parcel{{"index", p.index},
                                    {"state", p.state},
