@@ -49,7 +49,8 @@ CREATE TABLE order_lines (
 );
 CREATE INDEX order_lines_order ON order_lines(order_number);
 CREATE INDEX order_lines_gtin ON order_lines(gtin14);
-CREATE INDEX order_lines_sku ON order_lines(sku);
+CREATE INDEX order_lines_sku ON order_lines(sku COLLATE NOCASE);
+CREATE INDEX order_lines_case_gtin ON order_lines(case_gtin14);
 CREATE TABLE shipments (
     id INTEGER PRIMARY KEY,
     order_number TEXT NOT NULL REFERENCES orders(number),

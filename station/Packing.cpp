@@ -618,6 +618,9 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
                                    {"tracking_number", p.trackingNumber},
                                    {"box", p.boxCode},
                                    {"items", std::move(items)}};
+        if (const config::Box* box = findBox(p.boxCode)) {
+            parcel["dimensions_mm"] = {box->lengthMm, box->widthMm, box->heightMm};
+        }
         parcel["weight_grams"] = p.weightGrams ? boost::json::value(*p.weightGrams)
                                                : boost::json::value(nullptr);
         parcels.push_back(std::move(parcel));
