@@ -113,8 +113,8 @@ struct StationConfig {
 
 struct ConfigError {
     std::string file;
-    int line = 0;    // 1-based; 0 when the error is not tied to a place (a missing key)
-    int column = 0;  // 1-based; 0 when unknown
+    int line = 0;     // 1-based; 0 when the error is not tied to a place (a missing key)
+    int column = 0;   // 1-based; 0 when unknown
     std::string key;  // dotted path, e.g. "users[2].role"
     std::string message;
     // "station.toml:12:9: users[2].role: must be one of packer, returns, supervisor"

@@ -8,8 +8,8 @@ namespace drivers {
 
 struct DeviceStatus {
     std::string name;
-    std::string kind;    // "tcp", "simulated", "directory", ...
-    std::string role;    // "scanner", "scale", "printer"
+    std::string kind;  // "tcp", "simulated", "directory", ...
+    std::string role;  // "scanner", "scale", "printer"
     bool up = false;
     std::string detail;  // what a supervisor reads: "listening on 127.0.0.1:9101", "paper out"
 };

@@ -11,7 +11,7 @@
 namespace drivers {
 
 class DirectoryPrinter : public Printer {
-public:
+  public:
     DirectoryPrinter(boost::asio::io_context& io, std::string name, std::string language,
                      std::filesystem::path directory);
 
@@ -23,7 +23,7 @@ public:
     // "<directory>/<job id>.<language>"
     std::filesystem::path pathFor(const std::string& jobId) const;
 
-private:
+  private:
     boost::asio::io_context& io_;
     std::string name_;
     std::string language_;

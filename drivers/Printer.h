@@ -24,7 +24,7 @@ struct PrintResult {
 using PrintDone = std::function<void(const PrintResult&)>;
 
 class Printer {
-public:
+  public:
     virtual ~Printer() = default;
     virtual const std::string& name() const = 0;
     virtual const std::string& language() const = 0;

@@ -32,7 +32,7 @@ struct ScaleReading {
 using ScaleHandler = std::function<void(const ScaleReading&)>;
 
 class Scale {
-public:
+  public:
     virtual ~Scale() = default;
     virtual const std::string& name() const = 0;
     // Every new reading goes to `onReading`, on the io_context the scale was built with.

@@ -21,7 +21,7 @@ using ScanReply = std::function<void(std::string_view line)>;
 using ScanHandler = std::function<void(const ScanEvent&, ScanReply)>;
 
 class Scanner {
-public:
+  public:
     virtual ~Scanner() = default;
     virtual const std::string& name() const = 0;
     // Begins delivering scans to `onScan` on the io_context the scanner was built with.

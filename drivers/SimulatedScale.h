@@ -10,7 +10,7 @@
 namespace drivers {
 
 class SimulatedScale : public Scale {
-public:
+  public:
     SimulatedScale(boost::asio::io_context& io, std::string name);
 
     const std::string& name() const override;
@@ -22,7 +22,7 @@ public:
     // Posts the reading to the handler through the io_context, as a device would.
     void set(const ScaleReading& reading);
 
-private:
+  private:
     boost::asio::io_context& io_;
     std::string name_;
     ScaleHandler onReading_;

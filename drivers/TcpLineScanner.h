@@ -11,7 +11,7 @@
 namespace drivers {
 
 class TcpLineScanner : public Scanner {
-public:
+  public:
     // port 0 picks a free port; boundPort() tells which after start().
     TcpLineScanner(boost::asio::io_context& io, std::string name, std::string listenAddress,
                    unsigned short port);
@@ -23,7 +23,7 @@ public:
     DeviceStatus status() const override;
     unsigned short boundPort() const;
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

@@ -106,8 +106,8 @@ Response Api::scale(const Request& request) {
         }
         reading.status = *parsed;
     } else if (const auto* stable = field(*body, "stable"); stable && stable->is_bool()) {
-        reading.status = stable->get_bool() ? drivers::ScaleStatus::Stable
-                                            : drivers::ScaleStatus::InMotion;
+        reading.status =
+            stable->get_bool() ? drivers::ScaleStatus::Stable : drivers::ScaleStatus::InMotion;
     }
     if (reading.status == drivers::ScaleStatus::Stable && reading.grams == 0) {
         reading.status = drivers::ScaleStatus::AtZero;

@@ -9,11 +9,11 @@
 namespace station {
 
 class Api {
-public:
+  public:
     // `simulatedScale` may be null: then POST /api/scale answers 409, as a real scale is in use.
     Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulatedScale);
 
-private:
+  private:
     Response scan(const Request& request);
     Response scale(const Request& request);
     Response note(const Request& request);

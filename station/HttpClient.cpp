@@ -164,7 +164,11 @@ ClientResult HttpClient::request(http::verb method, std::string_view target, std
         ec = runOne(io, [&](auto handler) { http::async_read(stream, buffer, parser, handler); });
     }
     if (ec) {
-        result.error = "stationd at " + base_.text + " did not answer: " + describe(ec, timeout_);
+        result.error =
+            ec == beast::error::timeout
+                ? "stationd at " + base_.text + " did not answer within " +
+                      describeTimeout(timeout_)
+                : "connection to stationd at " + base_.text + " failed: " + describe(ec, timeout_);
         return result;
     }
 

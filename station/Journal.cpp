@@ -3,8 +3,8 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <array>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <stdexcept>
 
@@ -180,15 +180,13 @@ std::string isoTime(std::chrono::system_clock::time_point t) {
 }
 
 Journal::Journal(const std::filesystem::path& file)
-    : file_(file),
-      db_([&] {
+    : file_(file), db_([&] {
           std::error_code ec;
           if (file.has_parent_path()) {
               std::filesystem::create_directories(file.parent_path(), ec);
           }
           try {
-              return SQLite::Database(file.string(),
-                                      SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+              return SQLite::Database(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
           } catch (const SQLite::Exception& e) {
               throw std::runtime_error("cannot open the journal " + file.string() + ": " +
                                        e.what());
@@ -202,7 +200,9 @@ Journal::Journal(const std::filesystem::path& file)
     migrate();
 }
 
-int Journal::latestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+int Journal::latestSchemaVersion() {
+    return static_cast<int>(kMigrations.size());
+}
 
 void Journal::migrate() {
     schemaVersion_ = db_.execAndGet("PRAGMA user_version").getInt();

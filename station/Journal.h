@@ -13,7 +13,7 @@
 namespace station {
 
 class Journal {
-public:
+  public:
     // Opens (creating if needed) and migrates. Throws std::runtime_error with a message for
     // the admin when the file cannot be opened or was written by a newer stationd.
     explicit Journal(const std::filesystem::path& file);
@@ -31,7 +31,7 @@ public:
     void addOutbox(const std::string& at, const std::string& order, const std::string& kind,
                    const std::string& payload);
 
-private:
+  private:
     void migrate();
 
     std::filesystem::path file_;

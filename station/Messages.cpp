@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace station {
 namespace {
@@ -70,8 +71,9 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "La commande {order} est annulée : ne pas l'expédier"},
     {"order_complete", "All items of order {order} packed: weigh the parcel",
      "Tous les articles de la commande {order} sont emballés : pesez le colis"},
-    {"order_held", "Order {order} is held for risk review (score {score}): a supervisor must "
-                   "scan their badge",
+    {"order_held",
+     "Order {order} is held for risk review (score {score}): a supervisor must "
+     "scan their badge",
      "La commande {order} est bloquée pour risque de fraude (score {score}) : un superviseur "
      "doit scanner son badge"},
     {"order_held_approved", "Risk review of order {order} approved by {supervisor}",
@@ -102,8 +104,7 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"parcel_closed_pickup", "Parcel {parcel} closed (customer pickup)",
      "Colis {parcel} fermé (retrait client)"},
     {"parcel_empty", "Parcel {parcel} is still empty", "Le colis {parcel} est encore vide"},
-    {"partial_requested",
-     "Partial shipment of order {order}: a supervisor must scan their badge",
+    {"partial_requested", "Partial shipment of order {order}: a supervisor must scan their badge",
      "Expédition partielle de la commande {order} : un superviseur doit scanner son badge"},
     {"request_withdrawn", "Request withdrawn: {what}", "Demande retirée : {what}"},
     {"role_not_allowed", "{user} cannot pack orders with the role {role}",
@@ -112,8 +113,7 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "Le numéro de série {serial} a déjà été scanné dans cette commande"},
     {"serial_invalid", "{code} cannot be a serial number: scan the serial number of {name}",
      "{code} ne peut pas être un numéro de série : scannez le numéro de série de {name}"},
-    {"serial_required", "{name}: scan the serial number",
-     "{name} : scannez le numéro de série"},
+    {"serial_required", "{name}: scan the serial number", "{name} : scannez le numéro de série"},
     {"supervisor_required", "Only a supervisor can approve: {what}",
      "Seul un superviseur peut valider : {what}"},
     {"too_many", "One too many: {name} already {packed}/{quantity}",
@@ -125,8 +125,9 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"unknown_code", "Unknown code {code}", "Code inconnu {code}"},
     {"unknown_order", "No order {code}: scan an order number or a packing slip",
      "Pas de commande {code} : scannez un numéro de commande ou un bon de livraison"},
-    {"void_requested", "Void the label of parcel {parcel} ({tracking}): a supervisor must scan "
-                       "their badge",
+    {"void_requested",
+     "Void the label of parcel {parcel} ({tracking}): a supervisor must scan "
+     "their badge",
      "Annuler l'étiquette du colis {parcel} ({tracking}) : un superviseur doit scanner son "
      "badge"},
     {"weigh_first", "Put parcel {parcel} on the scale first",
@@ -156,12 +157,20 @@ std::string valueText(const boost::json::value& v) {
     if (v.is_string()) {
         return std::string(v.get_string());
     }
+    if (v.is_double()) {
+        // Shortest plain form ("80.5"), never the scientific notation JSON would use.
+        char buf[64];
+        auto r = std::to_chars(buf, buf + sizeof buf, v.get_double(), std::chars_format::fixed);
+        return r.ec == std::errc() ? std::string(buf, r.ptr) : boost::json::serialize(v);
+    }
     return boost::json::serialize(v);
 }
 
 }  // namespace
 
-Language languageFromCode(std::string_view code) { return code == "fr" ? Language::Fr : Language::En; }
+Language languageFromCode(std::string_view code) {
+    return code == "fr" ? Language::Fr : Language::En;
+}
 
 bool hasMessage(std::string_view key) {
     const Entry* e = find(key);

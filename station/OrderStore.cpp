@@ -49,7 +49,9 @@ int Parcel::itemCount() const {
 
 namespace {
 
-std::string textOr(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+std::string textOr(const SQLite::Column& c) {
+    return c.isNull() ? std::string() : c.getString();
+}
 
 Order readOrderRow(SQLite::Statement& q) {
     Order o;

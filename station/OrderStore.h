@@ -14,7 +14,7 @@
 namespace station {
 
 class OrderStore {
-public:
+  public:
     explicit OrderStore(SQLite::Database& db) : db_(db) {}
 
     std::optional<Order> load(const std::string& number);
@@ -43,7 +43,7 @@ public:
     // Adds the orders that are not in the journal yet; returns one message per rejected order.
     std::vector<std::string> importOrders(const boost::json::array& orders, const std::string& at);
 
-private:
+  private:
     SQLite::Database& db_;
 };
 

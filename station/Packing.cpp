@@ -29,10 +29,6 @@ std::string orderNumberFrom(const std::string& code) {
 }  // namespace
 
 void Station::openOrder(Context& ctx, const std::string& code) {
-    if (session_.userRole == "returns") {
-        refuse(ctx, "role_not_allowed", {{"user", session_.userName}, {"role", "returns"}});
-        return;
-    }
     const std::string number = orderNumberFrom(code);
     auto order = orders_.load(number);
     if (!order) {
@@ -56,7 +52,7 @@ void Station::openOrder(Context& ctx, const std::string& code) {
     if (order->payment != "paid" || order->state == order_state::kAwaitingPayment) {
         const char* key = order->payment == "awaiting_transfer" ? "order_unpaid_transfer"
                           : order->payment == "awaiting_cheque" ? "order_unpaid_cheque"
-                                                                 : "order_unpaid";
+                                                                : "order_unpaid";
         refuseAs(ctx, "order_unpaid", key, params, number);
         return;
     }
@@ -82,9 +78,8 @@ void Station::openOrder(Context& ctx, const std::string& code) {
 void Station::claimOrder(Context& ctx, Order& order) {
     if (order.state == order_state::kReady) {
         // The shop learns the order is being packed, so it is not edited or packed elsewhere.
-        boost::json::object payload{{"order", order.number},
-                                    {"shop_id", order.shopId},
-                                    {"station", config_.stationId}};
+        boost::json::object payload{
+            {"order", order.number}, {"shop_id", order.shopId}, {"station", config_.stationId}};
         journal_.addOutbox(ctx.at, order.number, shop::kOrderInProgress,
                            boost::json::serialize(payload));
     }
@@ -179,8 +174,8 @@ void Station::scanItem(Context& ctx, const std::string& code) {
 
 void Station::scanSerial(Context& ctx, const std::string& code) {
     auto order = orders_.load(session_.order);
-    OrderLine* line = order && session_.awaitingLineId ? order->line(*session_.awaitingLineId)
-                                                       : nullptr;
+    OrderLine* line =
+        order && session_.awaitingLineId ? order->line(*session_.awaitingLineId) : nullptr;
     if (!line) {
         clearAwaiting();
         refuse(ctx, "no_order", {});
@@ -193,7 +188,10 @@ void Station::scanSerial(Context& ctx, const std::string& code) {
                                   (!parsed.gtin14.empty() && parsed.serial.empty()) ||
                                   equalsIgnoreCase(serial, line->sku) ||
                                   orders_.isKnownProduct(serial, "");
-    if (serial.empty() || serial.size() > 64 || looksLikeProduct) {
+    const bool isOtherCode =
+        !serial.empty() && (findBox(serial) || orders_.exists(serial) ||
+                            (serial[0] == '#' && orders_.exists(serial.substr(1))));
+    if (serial.empty() || serial.size() > 64 || looksLikeProduct || isOtherCode) {
         refuse(ctx, "serial_invalid", {{"code", code}, {"name", line->name}});
         return;
     }
@@ -226,11 +224,8 @@ void Station::scanSerial(Context& ctx, const std::string& code) {
 
 void Station::countItem(Context& ctx, Order& order, OrderLine& line, int quantity,
                         const ParcelItem& item) {
-    auto parcel = currentParcel();
-    if (!parcel || parcel->state != parcel_state::kOpen) {
-        session_.parcelId = orders_.createParcel(order.number, config_.defaultBox, ctx.at);
-        parcel = orders_.parcel(*session_.parcelId);
-    } else if (parcel->weightGrams) {
+    auto parcel = openParcel(ctx, order.number);
+    if (parcel->weightGrams) {
         // The parcel changed: its weight no longer says anything.
         orders_.setParcelWeight(parcel->id, std::nullopt, "");
     }
@@ -247,12 +242,14 @@ void Station::countItem(Context& ctx, Order& order, OrderLine& line, int quantit
     if (quantity > 1) {
         params["count"] = quantity;
     }
-    say(ctx, "scan.accepted", quantity > 1 ? "item_packed_case" : "item_packed",
-        std::move(params), order.number);
+    say(ctx, "scan.accepted", quantity > 1 ? "item_packed_case" : "item_packed", std::move(params),
+        order.number);
     if (order.fullyPacked()) {
         say(ctx, "order.complete", "order_complete", {{"order", order.number}}, order.number);
-        if (!scale_ && config_.autoCloseWhenComplete) {
-            closeParcel(ctx);
+        if (!scale_ && config_.autoCloseWhenComplete && !closeParcel(ctx)) {
+            // The item is counted whatever the close says; the refusal stays on screen.
+            ctx.ok = true;
+            ctx.reason.clear();
         }
     }
 }
@@ -262,15 +259,10 @@ void Station::setBox(Context& ctx, const config::Box& box) {
         refuse(ctx, "no_order", {});
         return;
     }
-    auto parcel = currentParcel();
-    if (!parcel || parcel->state != parcel_state::kOpen) {
-        session_.parcelId = orders_.createParcel(session_.order, box.code, ctx.at);
-        parcel = orders_.parcel(*session_.parcelId);
-    } else {
-        orders_.setParcelBox(parcel->id, box.code);
-        if (parcel->weightGrams) {
-            orders_.setParcelWeight(parcel->id, std::nullopt, "");
-        }
+    auto parcel = openParcel(ctx, session_.order);
+    orders_.setParcelBox(parcel->id, box.code);
+    if (parcel->weightGrams) {
+        orders_.setParcelWeight(parcel->id, std::nullopt, "");
     }
     say(ctx, "scan.accepted", "box_set", {{"box", box.name}, {"parcel", parcel->index}},
         session_.order);
@@ -288,9 +280,24 @@ void Station::newParcel(Context& ctx) {
             return;  // refused, shipped, or waiting for a carrier label or a label check
         }
     }
-    session_.parcelId = orders_.createParcel(session_.order, config_.defaultBox, ctx.at);
-    say(ctx, "parcel.started", "new_parcel", {{"parcel", orders_.parcel(*session_.parcelId)->index}},
-        session_.order);
+    const auto next = openParcel(ctx, session_.order);
+    say(ctx, "parcel.started", "new_parcel", {{"parcel", next->index}}, session_.order);
+}
+
+std::optional<Parcel> Station::openParcel(Context& ctx, const std::string& orderNumber) {
+    if (auto current = currentParcel(); current && current->state == parcel_state::kOpen) {
+        return current;
+    }
+    // An open parcel left over (emptied by a new-parcel command, reopened by a void) is
+    // filled before a new number is used, so parcel numbers have no gaps.
+    for (auto& p : orders_.parcels(orderNumber)) {
+        if (p.state == parcel_state::kOpen) {
+            session_.parcelId = p.id;
+            return std::move(p);
+        }
+    }
+    session_.parcelId = orders_.createParcel(orderNumber, config_.defaultBox, ctx.at);
+    return orders_.parcel(*session_.parcelId);
 }
 
 int64_t Station::expectedWeight(const Order& order, const Parcel& parcel) const {
@@ -309,8 +316,8 @@ int64_t Station::expectedWeight(const Order& order, const Parcel& parcel) const 
 }
 
 int64_t Station::tolerance(int64_t expected) const {
-    const auto byPercent =
-        static_cast<int64_t>(static_cast<double>(expected) * config_.weightTolerancePercent / 100.0);
+    const auto byPercent = static_cast<int64_t>(static_cast<double>(expected) *
+                                                config_.weightTolerancePercent / 100.0);
     return std::max<int64_t>(config_.weightToleranceGrams, byPercent);
 }
 
@@ -356,10 +363,8 @@ void Station::recordWeight(Context& ctx, const Parcel& parcel, int64_t grams) {
     orders_.setParcelWeight(parcel.id, grams, "");
     const int64_t expected = expectedWeight(*order, parcel);
     const int64_t tol = tolerance(expected);
-    boost::json::object params{{"parcel", parcel.index},
-                               {"weight", grams},
-                               {"expected", expected},
-                               {"tolerance", tol}};
+    boost::json::object params{
+        {"parcel", parcel.index}, {"weight", grams}, {"expected", expected}, {"tolerance", tol}};
     if (std::llabs(grams - expected) <= tol) {
         if (session_.approvalKind == "weight_mismatch") {
             clearApproval();
@@ -494,12 +499,22 @@ void Station::scanCarrierLabel(Context& ctx, const std::string& code) {
     }
     const ParsedScan parsed = parseScan(code);
     std::string tracking = !parsed.sscc.empty() ? parsed.sscc : parsed.text;
-    const bool plausible =
-        isValidUpuS10(tracking) ||
-        (parsed.kind != ParsedScan::Kind::Gtin && tracking.size() >= 8 && tracking.size() <= 40 &&
-         std::all_of(tracking.begin(), tracking.end(),
-                     [](unsigned char c) { return std::isalnum(c); }) &&
-         !orders_.isKnownProduct(tracking, ""));
+    // Shaped like a UPU S10 number (2 letters, 9 digits, 2 letters) it must carry a valid
+    // check digit: a mistyped or misread one would ship under a number that does not exist.
+    const bool s10Shape = tracking.size() == 13 &&
+                          std::isalpha(static_cast<unsigned char>(tracking[0])) &&
+                          std::isalpha(static_cast<unsigned char>(tracking[1])) &&
+                          std::all_of(tracking.begin() + 2, tracking.begin() + 11,
+                                      [](unsigned char c) { return std::isdigit(c); }) &&
+                          std::isalpha(static_cast<unsigned char>(tracking[11])) &&
+                          std::isalpha(static_cast<unsigned char>(tracking[12]));
+    const bool plausible = s10Shape
+                               ? isValidUpuS10(tracking)
+                               : (parsed.kind != ParsedScan::Kind::Gtin && tracking.size() >= 8 &&
+                                  tracking.size() <= 40 &&
+                                  std::all_of(tracking.begin(), tracking.end(),
+                                              [](unsigned char c) { return std::isalnum(c); }) &&
+                                  !orders_.isKnownProduct(tracking, ""));
     if (!plausible || !parsed.error.empty()) {
         refuse(ctx, "carrier_label_invalid", {{"code", code}});
         return;
@@ -621,8 +636,8 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
         if (const config::Box* box = findBox(p.boxCode)) {
             parcel["dimensions_mm"] = {box->lengthMm, box->widthMm, box->heightMm};
         }
-        parcel["weight_grams"] = p.weightGrams ? boost::json::value(*p.weightGrams)
-                                               : boost::json::value(nullptr);
+        parcel["weight_grams"] =
+            p.weightGrams ? boost::json::value(*p.weightGrams) : boost::json::value(nullptr);
         parcels.push_back(std::move(parcel));
     }
     boost::json::array backorder;
@@ -636,9 +651,8 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
             }
         }
         if (shippedNow < l.quantity) {
-            backorder.push_back({{"line_id", l.id},
-                                 {"sku", l.sku},
-                                 {"quantity", l.quantity - shippedNow}});
+            backorder.push_back(
+                {{"line_id", l.id}, {"sku", l.sku}, {"quantity", l.quantity - shippedNow}});
         }
     }
     const bool complete = backorder.empty();
@@ -714,10 +728,10 @@ void Station::requestVoid(Context& ctx) {
 }
 
 void Station::voidLabel(Context& ctx, const std::string& supervisor) {
-    auto parcel = session_.approvalParcelId ? orders_.parcel(*session_.approvalParcelId)
-                                            : std::nullopt;
-    if (!parcel || (parcel->state != parcel_state::kClosed &&
-                    parcel->state != parcel_state::kLabelled)) {
+    auto parcel =
+        session_.approvalParcelId ? orders_.parcel(*session_.approvalParcelId) : std::nullopt;
+    if (!parcel ||
+        (parcel->state != parcel_state::kClosed && parcel->state != parcel_state::kLabelled)) {
         refuse(ctx, "nothing_to_void", {});
         return;
     }
@@ -762,7 +776,8 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
     for (const auto& p : orders_.parcels(order.number)) {
         count += p.itemCount() > 0 ? 1 : 0;
     }
-    label.parcelCount = std::max(count, parcel.index);
+    // More items to pack means at least one more parcel after this one.
+    label.parcelCount = std::max(count, parcel.index + (order.fullyPacked() ? 0 : 1));
     label.weightGrams = parcel.weightGrams.value_or(0);
     label.date = ctx.at.substr(0, 10);
 
@@ -789,9 +804,10 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
 void Station::reprint(Context& ctx) {
     std::optional<int64_t> labelId;
     if (!session_.order.empty()) {
-        SQLite::Statement q(journal_.db(),
-                            "SELECT l.id FROM labels l JOIN parcels p ON p.id = l.parcel_id WHERE "
-                            "p.order_number = ? AND l.state != 'voided' ORDER BY l.id DESC LIMIT 1");
+        SQLite::Statement q(
+            journal_.db(),
+            "SELECT l.id FROM labels l JOIN parcels p ON p.id = l.parcel_id WHERE "
+            "p.order_number = ? AND l.state != 'voided' ORDER BY l.id DESC LIMIT 1");
         q.bind(1, session_.order);
         if (q.executeStep()) {
             labelId = q.getColumn(0).getInt64();

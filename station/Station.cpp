@@ -43,9 +43,9 @@ std::string trimmed(const std::string& s) {
 }
 
 bool isCommand(const std::string& code) {
-    for (const char* c : {command::kNewParcel, command::kCloseParcel, command::kShipPartial,
-                          command::kVoid, command::kReprint, command::kCancel, command::kLogout,
-                          command::kApprove}) {
+    for (const char* c :
+         {command::kNewParcel, command::kCloseParcel, command::kShipPartial, command::kVoid,
+          command::kReprint, command::kCancel, command::kLogout, command::kApprove}) {
         if (code == c) {
             return true;
         }
@@ -83,19 +83,22 @@ const char* approvalMessageKey(const std::string& kind) {
 
 }  // namespace
 
-Station::Station(boost::asio::io_context& io, const config::StationConfig& config,
-                 Journal& journal, Clock clock)
+Station::Station(boost::asio::io_context& io, const config::StationConfig& config, Journal& journal,
+                 Clock clock)
     : io_(io),
       config_(config),
       journal_(journal),
       orders_(journal.db()),
       clock_(std::move(clock)),
       language_(languageFromCode(config.language)),
-      idleTimer_(io) {
+      idleTimer_(io),
+      idleAfter_(std::chrono::minutes(config.idleLogoutMinutes)) {
     loadSession();
 }
 
-Station::~Station() { stop(); }
+Station::~Station() {
+    stop();
+}
 
 void Station::addPrinter(const std::string& role, drivers::Printer* printer) {
     printers_[role] = printer;
@@ -147,11 +150,12 @@ void Station::loadSession() {
 }
 
 void Station::saveSession() {
-    SQLite::Statement q(journal_.db(),
-                        "UPDATE session SET user_name = ?, user_role = ?, order_number = ?, "
-                        "parcel_id = ?, awaiting = ?, awaiting_line_id = ?, awaiting_data = ?, "
-                        "approval_kind = ?, approval_order = ?, approval_parcel_id = ?, "
-                        "approval_detail = ?, last_label_id = ?, last_activity_at = ? WHERE id = 1");
+    SQLite::Statement q(
+        journal_.db(),
+        "UPDATE session SET user_name = ?, user_role = ?, order_number = ?, "
+        "parcel_id = ?, awaiting = ?, awaiting_line_id = ?, awaiting_data = ?, "
+        "approval_kind = ?, approval_order = ?, approval_parcel_id = ?, "
+        "approval_detail = ?, last_label_id = ?, last_activity_at = ? WHERE id = 1");
     q.bind(1, session_.userName);
     q.bind(2, session_.userRole);
     q.bind(3, session_.order);
@@ -303,6 +307,17 @@ void Station::dispatchScan(Context& ctx, const std::string& raw) {
         refuse(ctx, "not_logged_in", {});
         return;
     }
+    // The returns desk has its own workflow; packing an order (even one a packer left open
+    // on this bench) needs the packer or supervisor role.
+    if (session_.userRole == "returns" && code != command::kLogout) {
+        std::string order = session_.order;
+        if (const std::string n = code[0] == '#' ? code.substr(1) : code;
+            order.empty() && orders_.exists(n)) {
+            order = n;
+        }
+        refuse(ctx, "role_not_allowed", {{"user", session_.userName}, {"role", "returns"}}, order);
+        return;
+    }
     if (isCommand(code)) {
         handleCommand(ctx, code);
         return;
@@ -360,8 +375,7 @@ void Station::logout(Context& ctx, const std::string& messageKey, boost::json::o
 
 void Station::handleCommand(Context& ctx, const std::string& cmd) {
     const bool pending = !session_.approvalKind.empty();
-    if (pending && cmd != command::kCancel && cmd != command::kLogout &&
-        cmd != command::kApprove) {
+    if (pending && cmd != command::kCancel && cmd != command::kLogout && cmd != command::kApprove) {
         refuse(ctx, "approval_required", {{"what", approvalWhat()}});
         return;
     }
@@ -441,8 +455,8 @@ void Station::approve(Context& ctx, const std::string& supervisor) {
             claimOrder(ctx, *order);
         }
     } else if (kind == "weight_mismatch") {
-        auto parcel = session_.approvalParcelId ? orders_.parcel(*session_.approvalParcelId)
-                                                : std::nullopt;
+        auto parcel =
+            session_.approvalParcelId ? orders_.parcel(*session_.approvalParcelId) : std::nullopt;
         clearApproval();
         if (parcel && parcel->weightGrams) {
             orders_.setParcelWeight(parcel->id, parcel->weightGrams, supervisor);
@@ -478,7 +492,17 @@ void Station::cancel(Context& ctx) {
         return;
     }
     if (session_.awaiting == "serial" || session_.awaiting == "carrier_label") {
-        const std::string what = session_.awaiting == "serial" ? "serial" : "carrier_label";
+        std::string what;
+        if (session_.awaiting == "serial") {
+            auto order = orders_.load(session_.order);
+            const OrderLine* line =
+                order && session_.awaitingLineId ? order->line(*session_.awaitingLineId) : nullptr;
+            what = renderMessage("serial_required", {{"name", line ? line->name : ""}}, language_);
+        } else {
+            auto parcel = currentParcel();
+            what = renderMessage("carrier_label_required", {{"parcel", parcel ? parcel->index : 0}},
+                                 language_);
+        }
         clearAwaiting();
         say(ctx, "request.withdrawn", "request_withdrawn", {{"what", what}}, session_.order);
         return;
@@ -504,6 +528,10 @@ void Station::cancel(Context& ctx) {
             anyClosed = true;
         }
     }
+    // The shop was told the order is being packed: tell it the bench let go of it.
+    journal_.addOutbox(ctx.at, number, shop::kOrderReleased,
+                       boost::json::serialize(
+                           boost::json::object{{"order", number}, {"station", config_.stationId}}));
     orders_.setClaim(number, "", ctx.at);
     orders_.setState(number,
                      anyShipped  ? order_state::kPartiallyShipped
@@ -542,10 +570,10 @@ std::vector<std::string> Station::importOrders(const boost::json::array& orders)
 
 void Station::armIdleTimer() {
     idleTimer_.cancel();
-    if (stopped_ || config_.idleLogoutMinutes <= 0 || session_.userName.empty()) {
+    if (stopped_ || idleAfter_.count() <= 0 || session_.userName.empty()) {
         return;
     }
-    idleTimer_.expires_after(std::chrono::minutes(config_.idleLogoutMinutes));
+    idleTimer_.expires_after(idleAfter_);
     idleTimer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) {
             onIdleTimer();

@@ -45,18 +45,24 @@ inline constexpr const char* kApprove = "CMD-APPROVE";
 }  // namespace command
 
 class Station {
-public:
+  public:
     using Clock = std::function<std::chrono::system_clock::time_point()>;
     using EventSink = std::function<void(const Event&)>;
 
-    Station(boost::asio::io_context& io, const config::StationConfig& config, Journal& journal,
-            Clock clock = [] { return std::chrono::system_clock::now(); });
+    Station(
+        boost::asio::io_context& io, const config::StationConfig& config, Journal& journal,
+        Clock clock = [] { return std::chrono::system_clock::now(); });
     ~Station();
 
     void setEventSink(EventSink sink) { sink_ = std::move(sink); }
     // Printers by role ("shipping"); loans, they must outlive the station.
     void addPrinter(const std::string& role, drivers::Printer* printer);
     void setScale(drivers::Scale* scale) { scale_ = scale; }
+    // The config gives whole minutes; tests shorten it. Zero never logs out.
+    void setIdleLogoutAfter(std::chrono::milliseconds after) {
+        idleAfter_ = after;
+        armIdleTimer();
+    }
     void addScanner(drivers::Scanner* scanner) { scanners_.push_back(scanner); }
 
     // Offers again the labels that were queued when the daemon stopped, arms the idle logout.
@@ -78,7 +84,7 @@ public:
     const config::StationConfig& config() const { return config_; }
     Journal& journal() { return journal_; }
 
-private:
+  private:
     struct Session {
         std::string userName;
         std::string userRole;
@@ -87,7 +93,8 @@ private:
         std::string awaiting;  // "", "serial", "carrier_label", "label_scan"
         std::optional<int64_t> awaitingLineId;
         std::string awaitingData;  // JSON: batch/expiry kept from the item scan
-        std::string approvalKind;  // "", "held_order", "weight_mismatch", "partial_shipment", "void_label"
+        std::string
+            approvalKind;  // "", "held_order", "weight_mismatch", "partial_shipment", "void_label"
         std::string approvalOrder;
         std::optional<int64_t> approvalParcelId;
         std::string approvalDetail;
@@ -141,6 +148,8 @@ private:
     int64_t queueLabel(Context& ctx, const Order& order, const Parcel& parcel,
                        const std::string& tracking, bool sscc);
     std::optional<Parcel> currentParcel();
+    // The parcel items go into: the current one if open, else another open one, else a new one.
+    std::optional<Parcel> openParcel(Context& ctx, const std::string& orderNumber);
     const config::Box* findBox(const std::string& code) const;
     const config::ShippingMethod* findMethod(const std::string& id) const;
 
@@ -179,6 +188,7 @@ private:
     std::vector<drivers::Scanner*> scanners_;
     Session session_;
     boost::asio::steady_timer idleTimer_;
+    std::chrono::milliseconds idleAfter_;
     uint64_t seq_ = 0;
     std::optional<drivers::ScaleReading> lastReading_;
     // After a parcel closes, its weight on the scale must change before it counts again,

@@ -15,8 +15,8 @@ boost::json::value orNull(const std::string& s) {
 }
 
 boost::json::object deviceJson(const drivers::DeviceStatus& d) {
-    return {{"name", d.name}, {"kind", d.kind}, {"role", d.role}, {"up", d.up},
-            {"detail", d.detail}};
+    return {
+        {"name", d.name}, {"kind", d.kind}, {"role", d.role}, {"up", d.up}, {"detail", d.detail}};
 }
 
 int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_point now) {
@@ -43,8 +43,8 @@ boost::json::object Station::statusJson() {
     s["order"] = orNull(session_.order);
     auto parcel = currentParcel();
     s["parcel"] = parcel ? boost::json::value(parcel->index) : boost::json::value(nullptr);
-    s["awaiting"] = !session_.approvalKind.empty() ? boost::json::value("approval")
-                                                   : orNull(session_.awaiting);
+    s["awaiting"] =
+        !session_.approvalKind.empty() ? boost::json::value("approval") : orNull(session_.awaiting);
     if (session_.approvalKind.empty()) {
         s["pending_approval"] = nullptr;
     } else {
@@ -54,9 +54,8 @@ boost::json::object Station::statusJson() {
     }
     if (scale_) {
         const auto r = lastReading_.value_or(scale_->last());
-        s["scale"] = boost::json::object{{"name", scale_->name()},
-                                         {"status", drivers::toString(r.status)},
-                                         {"grams", r.grams}};
+        s["scale"] = boost::json::object{
+            {"name", scale_->name()}, {"status", drivers::toString(r.status)}, {"grams", r.grams}};
     } else {
         s["scale"] = nullptr;
     }
@@ -72,24 +71,25 @@ boost::json::object Station::statusJson() {
     }
     s["devices"] = std::move(devices);
 
-    SQLite::Statement outbox(db,
-                             "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+    SQLite::Statement outbox(
+        db, "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
     outbox.executeStep();
     const auto nowTp = clock_();
     s["outbox"] = boost::json::object{
         {"pending", outbox.getColumn(0).getInt64()},
         {"oldest_pending_age_seconds",
-         outbox.getColumn(1).isNull() ? boost::json::value(nullptr)
-                                      : boost::json::value(secondsSince(
-                                            outbox.getColumn(1).getString(), nowTp))}};
+         outbox.getColumn(1).isNull()
+             ? boost::json::value(nullptr)
+             : boost::json::value(secondsSince(outbox.getColumn(1).getString(), nowTp))}};
 
     const std::string today = isoTime(nowTp).substr(0, 10);
     SQLite::Statement scans(db,
                             "SELECT COUNT(*), COALESCE(SUM(ok = 0), 0) FROM scans WHERE at >= ?");
     scans.bind(1, today);
     scans.executeStep();
-    SQLite::Statement parcels(db, "SELECT COUNT(*) FROM parcels WHERE closed_at >= ? AND state "
-                                  "IN ('closed', 'shipped', 'labelled')");
+    SQLite::Statement parcels(db,
+                              "SELECT COUNT(*) FROM parcels WHERE closed_at >= ? AND state "
+                              "IN ('closed', 'shipped', 'labelled')");
     parcels.bind(1, today);
     parcels.executeStep();
     SQLite::Statement shipped(db,
@@ -100,8 +100,8 @@ boost::json::object Station::statusJson() {
                                         {"refused", scans.getColumn(1).getInt64()},
                                         {"parcels_today", parcels.getColumn(0).getInt64()},
                                         {"orders_shipped_today", shipped.getColumn(0).getInt64()}};
-    s["last_event"] = lastEvent_ ? boost::json::value(toJson(*lastEvent_))
-                                 : boost::json::value(nullptr);
+    s["last_event"] =
+        lastEvent_ ? boost::json::value(toJson(*lastEvent_)) : boost::json::value(nullptr);
     return s;
 }
 
@@ -128,18 +128,18 @@ std::optional<boost::json::object> Station::orderJson(const std::string& number)
         return std::nullopt;
     }
     const config::ShippingMethod* method = findMethod(order->shippingMethod);
-    boost::json::object o{{"number", order->number},
-                          {"shop_id", order->shopId},
-                          {"state", order->state},
-                          {"payment", order->payment},
-                          {"risk_score", order->riskScore},
-                          {"held", order->riskScore >= config_.riskThreshold &&
-                                       order->riskApprovedBy.empty()},
-                          {"risk_approved_by", orNull(order->riskApprovedBy)},
-                          {"claimed_by", orNull(order->claimedBy)},
-                          {"shipping_method", order->shippingMethod},
-                          {"carrier", method ? method->carrier : order->shippingMethod},
-                          {"customer_note", order->customerNote}};
+    boost::json::object o{
+        {"number", order->number},
+        {"shop_id", order->shopId},
+        {"state", order->state},
+        {"payment", order->payment},
+        {"risk_score", order->riskScore},
+        {"held", order->riskScore >= config_.riskThreshold && order->riskApprovedBy.empty()},
+        {"risk_approved_by", orNull(order->riskApprovedBy)},
+        {"claimed_by", orNull(order->claimedBy)},
+        {"shipping_method", order->shippingMethod},
+        {"carrier", method ? method->carrier : order->shippingMethod},
+        {"customer_note", order->customerNote}};
     o["customer"] = boost::json::object{{"name", order->customer.name},
                                         {"street", order->customer.street},
                                         {"postcode", order->customer.postcode},

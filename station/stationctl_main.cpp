@@ -203,7 +203,9 @@ std::optional<Invocation> parseCommandLine(const std::vector<std::string>& argv,
 }
 
 int usageError(const std::string& message) {
-    std::cerr << "stationctl: " << message << "\n\n" << kUsage;
+    std::cerr << "stationctl: " << message << '\n'
+              << kUsage.substr(0, kUsage.find('\n') + 1)
+              << "Run 'stationctl help' for the list of commands.\n";
     return kExitUsage;
 }
 
@@ -476,11 +478,10 @@ int showStatus(Api& api) {
         summary.add({"Outbox", line});
     }
     if (const json::value* counters = field(s, "counters"); counters != nullptr) {
-        summary.add({"Today", orDash(text(*counters, "scans")) + " scans (" +
-                                  orDash(text(*counters, "refused")) + " refused), " +
-                                  orDash(text(*counters, "parcels_today")) + " parcels, " +
-                                  orDash(text(*counters, "orders_shipped_today")) +
-                                  " orders shipped"});
+        summary.add({"Today", "scans " + orDash(text(*counters, "scans")) + " (" +
+                                  orDash(text(*counters, "refused")) + " refused), parcels " +
+                                  orDash(text(*counters, "parcels_today")) + ", orders shipped " +
+                                  orDash(text(*counters, "orders_shipped_today"))});
     }
     if (const json::value* event = field(s, "last_event"); event != nullptr && event->is_object()) {
         std::string line = text(*event, "type");
@@ -691,8 +692,7 @@ int sendWeight(Api& api, const Invocation& invocation) {
         return kExitFailure;
     }
     if (!api.json()) {
-        std::cout << "Recorded " << json::serialize(grams) << " g ("
-                  << (stable ? "stable" : "unstable") << ").\n";
+        std::cout << "Recorded " << raw << " g (" << (stable ? "stable" : "unstable") << ").\n";
     }
     return kExitOk;
 }

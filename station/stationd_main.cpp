@@ -169,9 +169,8 @@ int main(int argc, char** argv) {
             }
         }
         if (scale) {
-            scale->start([&station](const drivers::ScaleReading& r) {
-                station.handleScaleReading(r);
-            });
+            scale->start(
+                [&station](const drivers::ScaleReading& r) { station.handleScaleReading(r); });
         }
         station.start();
 

@@ -7,6 +7,8 @@ namespace shop {
 
 // The order is being packed at a station (shop status "in progress").
 inline constexpr const char* kOrderInProgress = "order_in_progress";
+// A bench cancelled its packing: the order is free again (shop status back to processing).
+inline constexpr const char* kOrderReleased = "order_released";
 // Parcels left with their tracking numbers and items; "partial" when a backorder remains.
 inline constexpr const char* kShipment = "shipment";
 // A note the customer may read. Internal notes never produce a row.
