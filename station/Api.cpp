@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <set>
+
 namespace station {
 namespace {
 
@@ -31,6 +33,20 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
     });
     server_.route(verb::get, "/api/orders", [this](const Request& r) {
         const std::string state = r.queryParam("state").value_or("");
+        static const std::set<std::string> kStates = {
+            "",
+            order_state::kReady,
+            order_state::kAwaitingPayment,
+            order_state::kInProgress,
+            order_state::kPartiallyShipped,
+            order_state::kShipped,
+            order_state::kCancelled};
+        if (!kStates.contains(state)) {
+            return Response::error(http::status::bad_request,
+                                   "unknown state " + state +
+                                       ": ready, awaiting_payment, in_progress, "
+                                       "partially_shipped, shipped or cancelled");
+        }
         return Response::json(http::status::ok, station_.ordersJson(state));
     });
     server_.route(verb::get, "/api/orders/{number}", [this](const Request& r) {

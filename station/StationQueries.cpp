@@ -19,6 +19,14 @@ boost::json::object deviceJson(const drivers::DeviceStatus& d) {
         {"name", d.name}, {"kind", d.kind}, {"role", d.role}, {"up", d.up}, {"detail", d.detail}};
 }
 
+// Whole numbers as integers: JSON readers (and people) expect 92, not 9.2E1.
+boost::json::value jsonNumber(double v) {
+    if (v == static_cast<double>(static_cast<int64_t>(v))) {
+        return static_cast<int64_t>(v);
+    }
+    return v;
+}
+
 int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_point now) {
     std::tm tm{};
     if (iso.size() < 19 || !strptime(iso.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
@@ -117,7 +125,7 @@ boost::json::object Station::ordersJson(const std::string& state) {
                         {"items", o.itemCount()},
                         {"packed", o.packedCount()},
                         {"claimed_by", orNull(o.claimedBy)},
-                        {"risk_score", o.riskScore}});
+                        {"risk_score", jsonNumber(o.riskScore)}});
     }
     return {{"orders", std::move(list)}};
 }
@@ -133,7 +141,7 @@ std::optional<boost::json::object> Station::orderJson(const std::string& number)
         {"shop_id", order->shopId},
         {"state", order->state},
         {"payment", order->payment},
-        {"risk_score", order->riskScore},
+        {"risk_score", jsonNumber(order->riskScore)},
         {"held", order->riskScore >= config_.riskThreshold && order->riskApprovedBy.empty()},
         {"risk_approved_by", orNull(order->riskApprovedBy)},
         {"claimed_by", orNull(order->claimedBy)},
