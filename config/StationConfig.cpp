@@ -191,7 +191,7 @@ const std::vector<TableSchema>& schema() {
          false,
          {"station", "api", "packing", "tracking", "sender", "users", "boxes", "shipping_methods",
           "scanners", "scale", "printers", "demo"}},
-        {"station", false, {"id", "language", "data_dir", "idle_logout_minutes"}},
+        {"station", false, {"id", "language", "data_dir", "idle_logout_minutes", "log_level"}},
         {"api", false, {"listen", "port"}},
         {"packing",
          false,
@@ -566,6 +566,10 @@ void readStation(Section& root, StationConfig& cfg, const std::filesystem::path&
     }
     if (auto minutes = station->integer("idle_logout_minutes", 0, kIntMax, Need::Optional)) {
         cfg.idleLogoutMinutes = static_cast<int>(*minutes);
+    }
+    if (auto level = station->choice("log_level", {"debug", "info", "warning", "error"},
+                                     Need::Optional)) {
+        cfg.logLevel = *level;
     }
     station->finish();
 }

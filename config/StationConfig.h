@@ -78,6 +78,7 @@ struct StationConfig {
     std::string language = "en";  // "en" or "fr"
     std::filesystem::path dataDir;
     int idleLogoutMinutes = 15;  // 0 = never
+    std::string logLevel = "info";  // "debug", "info", "warning", "error"
 
     // [api]
     std::string apiListen = "127.0.0.1";

@@ -56,6 +56,12 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
         }
         return Response::json(http::status::ok, *order);
     });
+    server_.route(verb::get, "/metrics", [this](const Request&) {
+        Response r;
+        r.body = station_.metricsText();
+        r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+        return r;
+    });
     server_.route(verb::post, "/api/scan", [this](const Request& r) { return scan(r); });
     server_.route(verb::post, "/api/scale", [this](const Request& r) { return scale(r); });
     server_.route(verb::post, "/api/orders/{number}/notes",
@@ -65,8 +71,12 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
         boost::json::object hello{{"type", "status"}, {"status", station_.statusJson()}};
         return boost::json::serialize(hello);
     });
-    station_.setEventSink(
-        [this](const Event& e) { server_.broadcast(boost::json::serialize(toJson(e))); });
+    station_.setEventSink([this](const Event& e) {
+        server_.broadcast(boost::json::serialize(toJson(e)));
+        if (listener_) {
+            listener_(e);
+        }
+    });
 }
 
 Response Api::scan(const Request& request) {

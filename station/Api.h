@@ -13,7 +13,10 @@ class Api {
     // `simulatedScale` may be null: then POST /api/scale answers 409, as a real scale is in use.
     Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulatedScale);
 
-  private:
+      // Called after each event has been broadcast (systemd status, later the screens).
+    void onEvent(std::function<void(const Event&)> listener) { listener_ = std::move(listener); }
+
+private:
     Response scan(const Request& request);
     Response scale(const Request& request);
     Response note(const Request& request);
@@ -21,6 +24,7 @@ class Api {
     HttpServer& server_;
     Station& station_;
     drivers::SimulatedScale* simulatedScale_;
+    std::function<void(const Event&)> listener_;
 };
 
 }  // namespace station

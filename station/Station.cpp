@@ -1,6 +1,7 @@
 // Session, login, commands and bookkeeping of the packing workflow.
 // The item, parcel, weight and label steps are in Packing.cpp.
 #include "station/Station.h"
+#include "station/Log.h"
 #include "sync/OutboxKind.h"
 
 #include <SQLiteCpp/Statement.h>
@@ -225,7 +226,8 @@ bool Station::transact(Context& ctx, const std::function<void()>& fn) {
         saveSession();
         tx.commit();
     } catch (const std::exception& e) {
-        std::cerr << "stationd: journal write failed, nothing was changed: " << e.what() << "\n";
+        log::error(std::string("journal write failed, nothing was changed: ") + e.what(),
+                   {session_.order, session_.userName, ctx.scanner});
         loadSession();
         ctx.events.clear();
         ctx.labelsToPrint.clear();
@@ -241,6 +243,7 @@ bool Station::transact(Context& ctx, const std::function<void()>& fn) {
 void Station::publish(Context& ctx) {
     for (const auto& e : ctx.events) {
         lastEvent_ = e;
+        metrics_.onEvent(e);
         if (sink_) {
             sink_(e);
         }
@@ -251,6 +254,7 @@ void Station::publish(Context& ctx) {
 }
 
 ScanOutcome Station::handleScan(const std::string& scanner, const std::string& code) {
+    const auto started = std::chrono::steady_clock::now();
     Context ctx;
     ctx.at = now();
     ctx.scanner = scanner;
@@ -272,6 +276,9 @@ ScanOutcome Station::handleScan(const std::string& scanner, const std::string& c
         q.exec();
     });
     armIdleTimer();
+    metrics_.observeScan(
+        ctx.ok, ctx.reason,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     ScanOutcome out;
     out.ok = ctx.ok;
     out.reason = ctx.reason;

@@ -20,6 +20,7 @@
 #include "station/Event.h"
 #include "station/Journal.h"
 #include "station/Messages.h"
+#include "station/Metrics.h"
 #include "station/Order.h"
 #include "station/OrderStore.h"
 
@@ -80,6 +81,10 @@ class Station {
     boost::json::object statusJson();
     boost::json::object ordersJson(const std::string& state);
     std::optional<boost::json::object> orderJson(const std::string& number);
+    // GET /metrics: the Prometheus text format.
+    std::string metricsText();
+    // One line for systemd's STATUS=: who is packing what.
+    std::string statusLine() const;
     Language language() const { return language_; }
     const config::StationConfig& config() const { return config_; }
     Journal& journal() { return journal_; }
@@ -195,6 +200,7 @@ class Station {
     // so a weight never carries over from one parcel to the next.
     std::optional<int64_t> scaleLockedAt_;
     std::optional<Event> lastEvent_;
+    Metrics metrics_;
     bool stopped_ = false;
 };
 

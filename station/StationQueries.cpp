@@ -113,6 +113,63 @@ boost::json::object Station::statusJson() {
     return s;
 }
 
+std::string Station::statusLine() const {
+    if (session_.userName.empty()) {
+        return "waiting for a badge";
+    }
+    std::string line = session_.userName;
+    line += session_.order.empty() ? ", no order open" : ", packing order " + session_.order;
+    if (!session_.approvalKind.empty()) {
+        line += ", waiting for a supervisor (" + session_.approvalKind + ")";
+    } else if (!session_.awaiting.empty()) {
+        line += ", waiting for a " + session_.awaiting + " scan";
+    }
+    return line;
+}
+
+std::string Station::metricsText() {
+    std::string out = metrics_.renderCounters();
+    out += Metrics::header("stationd_device_up", "gauge", "1 when the device works, 0 when not.");
+    auto device = [&](const drivers::DeviceStatus& d) {
+        out += Metrics::sample("stationd_device_up",
+                               {{"device", d.name}, {"role", d.role}, {"kind", d.kind}},
+                               d.up ? 1 : 0);
+    };
+    for (auto* sc : scanners_) {
+        device(sc->status());
+    }
+    if (scale_) {
+        device(scale_->status());
+    }
+    for (const auto& [role, p] : printers_) {
+        device(p->status());
+    }
+    SQLite::Statement outbox(journal_.db(),
+                             "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+    outbox.executeStep();
+    out += Metrics::header("stationd_outbox_pending", "gauge",
+                           "Outbox rows the shop has not acknowledged yet.");
+    out += Metrics::sample("stationd_outbox_pending", {},
+                           static_cast<double>(outbox.getColumn(0).getInt64()));
+    out += Metrics::header("stationd_outbox_oldest_pending_age_seconds", "gauge",
+                           "Age of the oldest pending outbox row; 0 when none is pending.");
+    out += Metrics::sample(
+        "stationd_outbox_oldest_pending_age_seconds", {},
+        outbox.getColumn(1).isNull()
+            ? 0.0
+            : static_cast<double>(secondsSince(outbox.getColumn(1).getString(), clock_())));
+    out += Metrics::header("stationd_packer_logged_in", "gauge",
+                           "1 while a packer is logged in at the bench.");
+    out += Metrics::sample("stationd_packer_logged_in", {}, session_.userName.empty() ? 0 : 1);
+    out += Metrics::header("stationd_build_info", "gauge", "Version and journal schema.");
+    out += Metrics::sample("stationd_build_info",
+                           {{"version", STATIOND_VERSION},
+                            {"schema", std::to_string(journal_.schemaVersion())},
+                            {"station", config_.stationId}},
+                           1);
+    return out;
+}
+
 boost::json::object Station::ordersJson(const std::string& state) {
     boost::json::array list;
     for (const auto& o : orders_.list(state)) {

@@ -17,6 +17,8 @@
 #include "station/Api.h"
 #include "station/HttpServer.h"
 #include "station/Journal.h"
+#include "station/Log.h"
+#include "station/ServiceNotifier.h"
 #include "station/Station.h"
 
 namespace {
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
     if (dataDir) {
         cfg.dataDir = std::filesystem::absolute(*dataDir);
     }
+    station::log::setup(cfg.logLevel, cfg.stationId);
 
     try {
         std::filesystem::create_directories(cfg.dataDir);
@@ -149,6 +152,9 @@ int main(int argc, char** argv) {
 
         station::HttpServer http(io, cfg.apiListen, cfg.apiPort);
         station::Api api(http, station, scale.get());
+        station::ServiceNotifier notifier(io);
+        // After the API's own sink: every event also refreshes systemd's one-line status.
+        api.onEvent([&](const station::Event&) { notifier.status(station.statusLine()); });
         if (auto err = http.start(); !err.empty()) {
             std::cerr << "stationd: the API cannot listen on " << cfg.apiListen << ":"
                       << cfg.apiPort << ": " << err << "\n";
@@ -179,7 +185,9 @@ int main(int argc, char** argv) {
             if (ec) {
                 return;
             }
-            std::cerr << "stationd: stopping\n";
+            station::log::info("stopping");
+            notifier.stopping();
+            notifier.stopWatchdog();
             station.stop();
             for (auto& s : scanners) {
                 s->stop();
@@ -197,6 +205,9 @@ int main(int argc, char** argv) {
                       << s.port << "\n";
         }
         std::cout << std::flush;
+        // The journal is open and the API listens: systemd may start what depends on us.
+        notifier.ready(station.statusLine());
+        notifier.startWatchdog();
         io.run();
         return 0;
     } catch (const std::exception& e) {
