@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DATA ?= $(BUILD_DIR)/demo-data
 
-.PHONY: all deps configure build demo test bench format clean
+.PHONY: all deps configure build demo test bench package format clean
 
 all: build
 
@@ -26,6 +26,9 @@ test: build
 
 bench: build
 	$(BUILD_DIR)/bin/scan_bench
+
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

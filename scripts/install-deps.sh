@@ -7,8 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libsystemd-dev libssl-dev
-  libgtest-dev
+  libgtest-dev libzxing-dev libhpdf-dev libpng-dev libfreetype-dev fonts-dejavu-core poppler-utils
   curl netcat-openbsd procps
+  dpkg-dev fakeroot systemd
 )
 
 missing=()

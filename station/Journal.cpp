@@ -225,29 +225,27 @@ void Journal::migrate() {
 void Journal::addActivity(const std::string& at, const std::string& station,
                           const std::string& user, const std::string& order,
                           const std::string& kind, const std::string& params, bool internal) {
-    SQLite::Statement q(db_,
-                        "INSERT INTO activity (at, station, user, order_number, kind, params, "
+    auto q = statements_.get("INSERT INTO activity (at, station, user, order_number, kind, params, "
                         "internal) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    q.bind(1, at);
-    q.bind(2, station);
-    q.bind(3, user);
-    q.bind(4, order);
-    q.bind(5, kind);
-    q.bind(6, params);
-    q.bind(7, internal ? 1 : 0);
-    q.exec();
+    q->bind(1, at);
+    q->bind(2, station);
+    q->bind(3, user);
+    q->bind(4, order);
+    q->bind(5, kind);
+    q->bind(6, params);
+    q->bind(7, internal ? 1 : 0);
+    q->exec();
 }
 
 void Journal::addOutbox(const std::string& at, const std::string& order, const std::string& kind,
                         const std::string& payload) {
-    SQLite::Statement q(db_,
-                        "INSERT INTO outbox (created_at, order_number, kind, payload) VALUES (?, "
+    auto q = statements_.get("INSERT INTO outbox (created_at, order_number, kind, payload) VALUES (?, "
                         "?, ?, ?)");
-    q.bind(1, at);
-    q.bind(2, order);
-    q.bind(3, kind);
-    q.bind(4, payload);
-    q.exec();
+    q->bind(1, at);
+    q->bind(2, order);
+    q->bind(3, kind);
+    q->bind(4, payload);
+    q->exec();
 }
 
 }  // namespace station

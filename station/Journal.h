@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "station/StatementCache.h"
+
 namespace station {
 
 class Journal {
@@ -19,6 +21,8 @@ class Journal {
     explicit Journal(const std::filesystem::path& file);
 
     SQLite::Database& db() { return db_; }
+    // Prepared once, reused by every scan.
+    StatementCache& statements() { return statements_; }
     int schemaVersion() const { return schemaVersion_; }
     static int latestSchemaVersion();
     const std::filesystem::path& file() const { return file_; }
@@ -36,6 +40,7 @@ class Journal {
 
     std::filesystem::path file_;
     SQLite::Database db_;
+    StatementCache statements_{db_};
     int schemaVersion_ = 0;
 };
 

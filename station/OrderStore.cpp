@@ -79,69 +79,66 @@ constexpr const char* kOrderColumns =
 }  // namespace
 
 std::optional<Order> OrderStore::load(const std::string& number) {
-    SQLite::Statement q(db_, std::string(kOrderColumns) + " WHERE number = ?");
-    q.bind(1, number);
-    if (!q.executeStep()) {
+    auto q = cache_.get(std::string(kOrderColumns) + " WHERE number = ?");
+    q->bind(1, number);
+    if (!q->executeStep()) {
         return std::nullopt;
     }
-    Order o = readOrderRow(q);
-    SQLite::Statement lines(
-        db_,
-        "SELECT l.id, l.position, l.sku, l.gtin14, l.case_gtin14, l.case_quantity, l.name, "
+    Order o = readOrderRow(*q);
+    auto lines = cache_.get("SELECT l.id, l.position, l.sku, l.gtin14, l.case_gtin14, l.case_quantity, l.name, "
         "l.quantity, l.unit_weight_grams, l.bin, l.serialised, "
         "COALESCE((SELECT SUM(pi.quantity) FROM parcel_items pi WHERE pi.line_id = l.id), 0), "
         "COALESCE((SELECT SUM(pi.quantity) FROM parcel_items pi JOIN parcels p ON p.id = "
         "pi.parcel_id WHERE pi.line_id = l.id AND p.state = 'shipped'), 0) "
         "FROM order_lines l WHERE l.order_number = ? ORDER BY l.position");
-    lines.bind(1, number);
-    while (lines.executeStep()) {
+    lines->bind(1, number);
+    while (lines->executeStep()) {
         OrderLine l;
-        l.id = lines.getColumn(0).getInt64();
-        l.position = lines.getColumn(1).getInt();
-        l.sku = lines.getColumn(2).getString();
-        l.gtin14 = lines.getColumn(3).getString();
-        l.caseGtin14 = lines.getColumn(4).getString();
-        l.caseQuantity = lines.getColumn(5).getInt();
-        l.name = lines.getColumn(6).getString();
-        l.quantity = lines.getColumn(7).getInt();
-        l.unitWeightGrams = lines.getColumn(8).getInt();
-        l.bin = lines.getColumn(9).getString();
-        l.serialised = lines.getColumn(10).getInt() != 0;
-        l.packed = lines.getColumn(11).getInt();
-        l.shipped = lines.getColumn(12).getInt();
+        l.id = lines->getColumn(0).getInt64();
+        l.position = lines->getColumn(1).getInt();
+        l.sku = lines->getColumn(2).getString();
+        l.gtin14 = lines->getColumn(3).getString();
+        l.caseGtin14 = lines->getColumn(4).getString();
+        l.caseQuantity = lines->getColumn(5).getInt();
+        l.name = lines->getColumn(6).getString();
+        l.quantity = lines->getColumn(7).getInt();
+        l.unitWeightGrams = lines->getColumn(8).getInt();
+        l.bin = lines->getColumn(9).getString();
+        l.serialised = lines->getColumn(10).getInt() != 0;
+        l.packed = lines->getColumn(11).getInt();
+        l.shipped = lines->getColumn(12).getInt();
         o.lines.push_back(std::move(l));
     }
-    SQLite::Statement serials(db_,
-                              "SELECT pi.line_id, pi.serial FROM parcel_items pi JOIN order_lines "
+    auto serials = cache_.get("SELECT pi.line_id, pi.serial FROM parcel_items pi JOIN order_lines "
                               "l ON l.id = pi.line_id WHERE l.order_number = ? AND pi.serial != "
                               "'' ORDER BY pi.id");
-    serials.bind(1, number);
-    while (serials.executeStep()) {
-        if (OrderLine* l = o.line(serials.getColumn(0).getInt64())) {
-            l->serials.push_back(serials.getColumn(1).getString());
+    serials->bind(1, number);
+    while (serials->executeStep()) {
+        if (OrderLine* l = o.line(serials->getColumn(0).getInt64())) {
+            l->serials.push_back(serials->getColumn(1).getString());
         }
     }
     return o;
 }
 
 bool OrderStore::exists(const std::string& number) {
-    SQLite::Statement q(db_, "SELECT 1 FROM orders WHERE number = ?");
-    q.bind(1, number);
-    return q.executeStep();
+    auto q = cache_.get("SELECT 1 FROM orders WHERE number = ?");
+    q->bind(1, number);
+    return q->executeStep();
 }
 
 std::vector<Order> OrderStore::list(const std::string& state) {
     std::vector<std::string> numbers;
     {
-        SQLite::Statement q(db_, state.empty()
+        auto q = cache_.get(state.empty()
                                      ? "SELECT number FROM orders ORDER BY created_at, number"
                                      : "SELECT number FROM orders WHERE state = ? ORDER BY "
                                        "created_at, number");
         if (!state.empty()) {
-            q.bind(1, state);
+            q->bind(1, state);
         }
-        while (q.executeStep()) {
-            numbers.push_back(q.getColumn(0).getString());
+        while (q->executeStep()) {
+            numbers.push_back(q->getColumn(0).getString());
         }
     }
     std::vector<Order> out;
@@ -156,31 +153,31 @@ std::vector<Order> OrderStore::list(const std::string& state) {
 
 void OrderStore::setState(const std::string& number, const std::string& state,
                           const std::string& at) {
-    SQLite::Statement q(db_, "UPDATE orders SET state = ?, updated_at = ? WHERE number = ?");
-    q.bind(1, state);
-    q.bind(2, at);
-    q.bind(3, number);
-    q.exec();
+    auto q = cache_.get("UPDATE orders SET state = ?, updated_at = ? WHERE number = ?");
+    q->bind(1, state);
+    q->bind(2, at);
+    q->bind(3, number);
+    q->exec();
 }
 
 void OrderStore::setClaim(const std::string& number, const std::string& station,
                           const std::string& at) {
-    SQLite::Statement q(db_, "UPDATE orders SET claimed_by = ?, updated_at = ? WHERE number = ?");
+    auto q = cache_.get("UPDATE orders SET claimed_by = ?, updated_at = ? WHERE number = ?");
     if (station.empty()) {
-        q.bind(1);
+        q->bind(1);
     } else {
-        q.bind(1, station);
+        q->bind(1, station);
     }
-    q.bind(2, at);
-    q.bind(3, number);
-    q.exec();
+    q->bind(2, at);
+    q->bind(3, number);
+    q->exec();
 }
 
 void OrderStore::setRiskApproved(const std::string& number, const std::string& supervisor) {
-    SQLite::Statement q(db_, "UPDATE orders SET risk_approved_by = ? WHERE number = ?");
-    q.bind(1, supervisor);
-    q.bind(2, number);
-    q.exec();
+    auto q = cache_.get("UPDATE orders SET risk_approved_by = ? WHERE number = ?");
+    q->bind(1, supervisor);
+    q->bind(2, number);
+    q->exec();
 }
 
 namespace {
@@ -207,15 +204,14 @@ constexpr const char* kParcelColumns =
     "SELECT id, order_number, idx, state, box_code, weight_grams, weight_approved_by, "
     "tracking_number, shipment_id FROM parcels";
 
-void loadItems(SQLite::Database& db, Parcel& p) {
-    SQLite::Statement q(db,
-                        "SELECT line_id, quantity, serial, batch, expiry FROM parcel_items "
+void loadItems(StatementCache& cache_, Parcel& p) {
+    auto q = cache_.get("SELECT line_id, quantity, serial, batch, expiry FROM parcel_items "
                         "WHERE parcel_id = ? ORDER BY id");
-    q.bind(1, p.id);
-    while (q.executeStep()) {
-        p.items.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt(),
-                           q.getColumn(2).getString(), q.getColumn(3).getString(),
-                           q.getColumn(4).getString()});
+    q->bind(1, p.id);
+    while (q->executeStep()) {
+        p.items.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getInt(),
+                           q->getColumn(2).getString(), q->getColumn(3).getString(),
+                           q->getColumn(4).getString()});
     }
 }
 
@@ -223,119 +219,114 @@ void loadItems(SQLite::Database& db, Parcel& p) {
 
 std::vector<Parcel> OrderStore::parcels(const std::string& orderNumber) {
     std::vector<Parcel> out;
-    SQLite::Statement q(db_, std::string(kParcelColumns) + " WHERE order_number = ? ORDER BY idx");
-    q.bind(1, orderNumber);
-    while (q.executeStep()) {
-        out.push_back(readParcel(q));
+    auto q = cache_.get(std::string(kParcelColumns) + " WHERE order_number = ? ORDER BY idx");
+    q->bind(1, orderNumber);
+    while (q->executeStep()) {
+        out.push_back(readParcel(*q));
     }
     for (auto& p : out) {
-        loadItems(db_, p);
+        loadItems(cache_, p);
     }
     return out;
 }
 
 std::optional<Parcel> OrderStore::parcel(int64_t id) {
-    SQLite::Statement q(db_, std::string(kParcelColumns) + " WHERE id = ?");
-    q.bind(1, id);
-    if (!q.executeStep()) {
+    auto q = cache_.get(std::string(kParcelColumns) + " WHERE id = ?");
+    q->bind(1, id);
+    if (!q->executeStep()) {
         return std::nullopt;
     }
-    Parcel p = readParcel(q);
-    loadItems(db_, p);
+    Parcel p = readParcel(*q);
+    loadItems(cache_, p);
     return p;
 }
 
 int64_t OrderStore::createParcel(const std::string& orderNumber, const std::string& boxCode,
                                  const std::string& at) {
-    SQLite::Statement q(db_,
-                        "INSERT INTO parcels (order_number, idx, state, box_code, created_at) "
+    auto q = cache_.get("INSERT INTO parcels (order_number, idx, state, box_code, created_at) "
                         "VALUES (?, (SELECT COALESCE(MAX(idx), 0) + 1 FROM parcels WHERE "
                         "order_number = ?), 'open', ?, ?)");
-    q.bind(1, orderNumber);
-    q.bind(2, orderNumber);
-    q.bind(3, boxCode);
-    q.bind(4, at);
-    q.exec();
+    q->bind(1, orderNumber);
+    q->bind(2, orderNumber);
+    q->bind(3, boxCode);
+    q->bind(4, at);
+    q->exec();
     return db_.getLastInsertRowid();
 }
 
 void OrderStore::addItem(int64_t parcelId, const ParcelItem& item) {
-    SQLite::Statement q(db_,
-                        "INSERT INTO parcel_items (parcel_id, line_id, quantity, serial, batch, "
+    auto q = cache_.get("INSERT INTO parcel_items (parcel_id, line_id, quantity, serial, batch, "
                         "expiry) VALUES (?, ?, ?, ?, ?, ?)");
-    q.bind(1, parcelId);
-    q.bind(2, item.lineId);
-    q.bind(3, item.quantity);
-    q.bind(4, item.serial);
-    q.bind(5, item.batch);
-    q.bind(6, item.expiry);
-    q.exec();
+    q->bind(1, parcelId);
+    q->bind(2, item.lineId);
+    q->bind(3, item.quantity);
+    q->bind(4, item.serial);
+    q->bind(5, item.batch);
+    q->bind(6, item.expiry);
+    q->exec();
 }
 
 void OrderStore::setParcelBox(int64_t parcelId, const std::string& boxCode) {
-    SQLite::Statement q(db_, "UPDATE parcels SET box_code = ? WHERE id = ?");
-    q.bind(1, boxCode);
-    q.bind(2, parcelId);
-    q.exec();
+    auto q = cache_.get("UPDATE parcels SET box_code = ? WHERE id = ?");
+    q->bind(1, boxCode);
+    q->bind(2, parcelId);
+    q->exec();
 }
 
 void OrderStore::setParcelWeight(int64_t parcelId, std::optional<int64_t> grams,
                                  const std::string& approvedBy) {
-    SQLite::Statement q(db_,
-                        "UPDATE parcels SET weight_grams = ?, weight_approved_by = ? WHERE id = ?");
+    auto q = cache_.get("UPDATE parcels SET weight_grams = ?, weight_approved_by = ? WHERE id = ?");
     if (grams) {
-        q.bind(1, *grams);
+        q->bind(1, *grams);
     } else {
-        q.bind(1);
+        q->bind(1);
     }
     if (approvedBy.empty()) {
-        q.bind(2);
+        q->bind(2);
     } else {
-        q.bind(2, approvedBy);
+        q->bind(2, approvedBy);
     }
-    q.bind(3, parcelId);
-    q.exec();
+    q->bind(3, parcelId);
+    q->exec();
 }
 
 void OrderStore::setParcelState(int64_t parcelId, const std::string& state,
                                 const std::string& tracking, const std::string& at) {
-    SQLite::Statement q(db_,
-                        "UPDATE parcels SET state = ?, tracking_number = ?, closed_at = ? WHERE "
+    auto q = cache_.get("UPDATE parcels SET state = ?, tracking_number = ?, closed_at = ? WHERE "
                         "id = ?");
-    q.bind(1, state);
+    q->bind(1, state);
     if (tracking.empty()) {
-        q.bind(2);
+        q->bind(2);
     } else {
-        q.bind(2, tracking);
+        q->bind(2, tracking);
     }
     if (state == parcel_state::kOpen) {
-        q.bind(3);
+        q->bind(3);
     } else {
-        q.bind(3, at);
+        q->bind(3, at);
     }
-    q.bind(4, parcelId);
-    q.exec();
+    q->bind(4, parcelId);
+    q->exec();
 }
 
 void OrderStore::deleteParcel(int64_t parcelId) {
-    SQLite::Statement items(db_, "DELETE FROM parcel_items WHERE parcel_id = ?");
-    items.bind(1, parcelId);
-    items.exec();
-    SQLite::Statement q(db_, "DELETE FROM parcels WHERE id = ?");
-    q.bind(1, parcelId);
-    q.exec();
+    auto items = cache_.get("DELETE FROM parcel_items WHERE parcel_id = ?");
+    items->bind(1, parcelId);
+    items->exec();
+    auto q = cache_.get("DELETE FROM parcels WHERE id = ?");
+    q->bind(1, parcelId);
+    q->exec();
 }
 
 bool OrderStore::isKnownProduct(const std::string& sku, const std::string& gtin14) {
-    SQLite::Statement q(db_,
-                        "SELECT 1 FROM order_lines WHERE (? != '' AND sku = ? COLLATE NOCASE) OR "
+    auto q = cache_.get("SELECT 1 FROM order_lines WHERE (? != '' AND sku = ? COLLATE NOCASE) OR "
                         "(? != '' AND (gtin14 = ? OR case_gtin14 = ?)) LIMIT 1");
-    q.bind(1, sku);
-    q.bind(2, sku);
-    q.bind(3, gtin14);
-    q.bind(4, gtin14);
-    q.bind(5, gtin14);
-    return q.executeStep();
+    q->bind(1, sku);
+    q->bind(2, sku);
+    q->bind(3, gtin14);
+    q->bind(4, gtin14);
+    q->bind(5, gtin14);
+    return q->executeStep();
 }
 
 namespace {
@@ -449,49 +440,46 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
         if (!ok) {
             continue;
         }
-        SQLite::Statement q(
-            db_,
-            "INSERT INTO orders (number, shop_id, state, payment, risk_score, claimed_by, "
+        auto q = cache_.get("INSERT INTO orders (number, shop_id, state, payment, risk_score, claimed_by, "
             "shipping_method, customer_name, street, postcode, city, country, customer_note, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        q.bind(1, number);
-        q.bind(2, str(o, "shop_id"));
-        q.bind(3, state);
-        q.bind(4, payment);
-        q.bind(5, num(o, "risk_score", 0));
+        q->bind(1, number);
+        q->bind(2, str(o, "shop_id"));
+        q->bind(3, state);
+        q->bind(4, payment);
+        q->bind(5, num(o, "risk_score", 0));
         if (str(o, "claimed_by").empty()) {
-            q.bind(6);
+            q->bind(6);
         } else {
-            q.bind(6, str(o, "claimed_by"));
+            q->bind(6, str(o, "claimed_by"));
         }
-        q.bind(7, str(o, "shipping_method"));
-        q.bind(8, str(customer, "name"));
-        q.bind(9, str(customer, "street"));
-        q.bind(10, str(customer, "postcode"));
-        q.bind(11, str(customer, "city"));
-        q.bind(12, str(customer, "country"));
-        q.bind(13, str(o, "customer_note"));
-        q.bind(14, at);
-        q.bind(15, at);
-        q.exec();
+        q->bind(7, str(o, "shipping_method"));
+        q->bind(8, str(customer, "name"));
+        q->bind(9, str(customer, "street"));
+        q->bind(10, str(customer, "postcode"));
+        q->bind(11, str(customer, "city"));
+        q->bind(12, str(customer, "country"));
+        q->bind(13, str(o, "customer_note"));
+        q->bind(14, at);
+        q->bind(15, at);
+        q->exec();
         int position = 0;
         for (const auto& l : lines) {
-            SQLite::Statement li(db_,
-                                 "INSERT INTO order_lines (order_number, position, sku, gtin14, "
+            auto li = cache_.get("INSERT INTO order_lines (order_number, position, sku, gtin14, "
                                  "case_gtin14, case_quantity, name, quantity, unit_weight_grams, "
                                  "bin, serialised) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            li.bind(1, number);
-            li.bind(2, ++position);
-            li.bind(3, l.sku);
-            li.bind(4, l.gtin);
-            li.bind(5, l.caseGtin);
-            li.bind(6, l.caseQuantity);
-            li.bind(7, l.name);
-            li.bind(8, l.quantity);
-            li.bind(9, l.weight);
-            li.bind(10, l.bin);
-            li.bind(11, l.serialised ? 1 : 0);
-            li.exec();
+            li->bind(1, number);
+            li->bind(2, ++position);
+            li->bind(3, l.sku);
+            li->bind(4, l.gtin);
+            li->bind(5, l.caseGtin);
+            li->bind(6, l.caseQuantity);
+            li->bind(7, l.name);
+            li->bind(8, l.quantity);
+            li->bind(9, l.weight);
+            li->bind(10, l.bin);
+            li->bind(11, l.serialised ? 1 : 0);
+            li->exec();
         }
     }
     return errors;

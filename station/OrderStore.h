@@ -10,12 +10,13 @@
 #include <vector>
 
 #include "station/Order.h"
+#include "station/StatementCache.h"
 
 namespace station {
 
 class OrderStore {
   public:
-    explicit OrderStore(SQLite::Database& db) : db_(db) {}
+    explicit OrderStore(SQLite::Database& db) : db_(db), cache_(db) {}
 
     std::optional<Order> load(const std::string& number);
     bool exists(const std::string& number);
@@ -45,6 +46,7 @@ class OrderStore {
 
   private:
     SQLite::Database& db_;
+    StatementCache cache_;
 };
 
 }  // namespace station

@@ -430,10 +430,10 @@ bool Station::closeParcel(Context& ctx) {
 }
 
 std::optional<std::string> Station::allocateSscc(Context&) {
-    SQLite::Statement get(journal_.db(), "SELECT value FROM counters WHERE name = 'sscc'");
+    auto get = journal_.statements().get("SELECT value FROM counters WHERE name = 'sscc'");
     uint64_t next = config_.ssccFirstSerial;
-    if (get.executeStep()) {
-        next = std::max<uint64_t>(next, static_cast<uint64_t>(get.getColumn(0).getInt64()));
+    if (get->executeStep()) {
+        next = std::max<uint64_t>(next, static_cast<uint64_t>(get->getColumn(0).getInt64()));
     }
     if (next > config_.ssccLastSerial) {
         return std::nullopt;
@@ -442,11 +442,10 @@ std::optional<std::string> Station::allocateSscc(Context&) {
     if (!sscc) {
         return std::nullopt;
     }
-    SQLite::Statement set(journal_.db(),
-                          "INSERT INTO counters (name, value) VALUES ('sscc', ?) ON CONFLICT(name) "
+    auto set = journal_.statements().get("INSERT INTO counters (name, value) VALUES ('sscc', ?) ON CONFLICT(name) "
                           "DO UPDATE SET value = excluded.value");
-    set.bind(1, static_cast<int64_t>(next + 1));
-    set.exec();
+    set->bind(1, static_cast<int64_t>(next + 1));
+    set->exec();
     return sscc;
 }
 
@@ -454,14 +453,13 @@ void Station::finishClose(Context& ctx, Order& order, Parcel& parcel, const std:
                           const std::string& trackingKind) {
     if (!tracking.empty()) {
         // The primary key refuses a number issued before: the transaction rolls back whole.
-        SQLite::Statement q(journal_.db(),
-                            "INSERT INTO tracking_numbers (number, parcel_id, kind, state, at) "
+        auto q = journal_.statements().get("INSERT INTO tracking_numbers (number, parcel_id, kind, state, at) "
                             "VALUES (?, ?, ?, 'active', ?)");
-        q.bind(1, tracking);
-        q.bind(2, parcel.id);
-        q.bind(3, trackingKind);
-        q.bind(4, ctx.at);
-        q.exec();
+        q->bind(1, tracking);
+        q->bind(2, parcel.id);
+        q->bind(3, trackingKind);
+        q->bind(4, ctx.at);
+        q->exec();
     }
     const bool printsLabel = trackingKind != "carrier";
     const bool checkLabel = printsLabel && config_.confirmLabelScan && !tracking.empty();
@@ -519,9 +517,9 @@ void Station::scanCarrierLabel(Context& ctx, const std::string& code) {
         refuse(ctx, "carrier_label_invalid", {{"code", code}});
         return;
     }
-    SQLite::Statement dup(journal_.db(), "SELECT 1 FROM tracking_numbers WHERE number = ?");
-    dup.bind(1, tracking);
-    if (dup.executeStep()) {
+    auto dup = journal_.statements().get("SELECT 1 FROM tracking_numbers WHERE number = ?");
+    dup->bind(1, tracking);
+    if (dup->executeStep()) {
         refuse(ctx, "tracking_duplicate", {{"tracking", tracking}});
         return;
     }
@@ -578,30 +576,28 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
         refuse(ctx, "nothing_to_ship", {}, order.number);
         return;
     }
-    SQLite::Statement ins(journal_.db(),
-                          "INSERT INTO shipments (order_number, partial, approved_by, station, "
+    auto ins = journal_.statements().get("INSERT INTO shipments (order_number, partial, approved_by, station, "
                           "user, at) VALUES (?, ?, ?, ?, ?, ?)");
-    ins.bind(1, order.number);
-    ins.bind(2, partial ? 1 : 0);
+    ins->bind(1, order.number);
+    ins->bind(2, partial ? 1 : 0);
     if (approvedBy.empty()) {
-        ins.bind(3);
+        ins->bind(3);
     } else {
-        ins.bind(3, approvedBy);
+        ins->bind(3, approvedBy);
     }
-    ins.bind(4, config_.stationId);
-    ins.bind(5, session_.userName);
-    ins.bind(6, ctx.at);
-    ins.exec();
+    ins->bind(4, config_.stationId);
+    ins->bind(5, session_.userName);
+    ins->bind(6, ctx.at);
+    ins->exec();
     const int64_t shipmentId = journal_.db().getLastInsertRowid();
 
     const config::ShippingMethod* method = findMethod(order.shippingMethod);
     boost::json::array parcels;
     for (const auto& p : toShip) {
-        SQLite::Statement up(journal_.db(),
-                             "UPDATE parcels SET state = 'shipped', shipment_id = ? WHERE id = ?");
-        up.bind(1, shipmentId);
-        up.bind(2, p.id);
-        up.exec();
+        auto up = journal_.statements().get("UPDATE parcels SET state = 'shipped', shipment_id = ? WHERE id = ?");
+        up->bind(1, shipmentId);
+        up->bind(2, p.id);
+        up->exec();
         // One entry per order line, as the shop counts them; serials and batches listed.
         boost::json::array items;
         for (const auto& l : order.lines) {
@@ -735,15 +731,14 @@ void Station::voidLabel(Context& ctx, const std::string& supervisor) {
         refuse(ctx, "nothing_to_void", {});
         return;
     }
-    SQLite::Statement t(journal_.db(),
-                        "UPDATE tracking_numbers SET state = 'voided' WHERE parcel_id = ? AND "
+    auto t = journal_.statements().get("UPDATE tracking_numbers SET state = 'voided' WHERE parcel_id = ? AND "
                         "state = 'active'");
-    t.bind(1, parcel->id);
-    t.exec();
+    t->bind(1, parcel->id);
+    t->exec();
     // A label still queued for a printer that is down must not come out later.
-    SQLite::Statement l(journal_.db(), "UPDATE labels SET state = 'voided' WHERE parcel_id = ?");
-    l.bind(1, parcel->id);
-    l.exec();
+    auto l = journal_.statements().get("UPDATE labels SET state = 'voided' WHERE parcel_id = ?");
+    l->bind(1, parcel->id);
+    l->exec();
     orders_.setParcelState(parcel->id, parcel_state::kOpen, "", ctx.at);
     if (session_.awaiting == "label_scan") {
         clearAwaiting();
@@ -784,17 +779,16 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
     auto it = printers_.find("shipping");
     const std::string printerName = it != printers_.end() ? it->second->name() : "";
     const std::string language = it != printers_.end() ? it->second->language() : "zpl";
-    SQLite::Statement q(journal_.db(),
-                        "INSERT INTO labels (parcel_id, tracking_number, printer, language, data, "
+    auto q = journal_.statements().get("INSERT INTO labels (parcel_id, tracking_number, printer, language, data, "
                         "state, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?)");
-    q.bind(1, parcel.id);
-    q.bind(2, tracking);
-    q.bind(3, printerName);
-    q.bind(4, language);
+    q->bind(1, parcel.id);
+    q->bind(2, tracking);
+    q->bind(3, printerName);
+    q->bind(4, language);
     const std::string zpl = labels::renderShippingLabelZpl(label);
-    q.bind(5, zpl.data(), static_cast<int>(zpl.size()));
-    q.bind(6, ctx.at);
-    q.exec();
+    q->bind(5, zpl.data(), static_cast<int>(zpl.size()));
+    q->bind(6, ctx.at);
+    q->exec();
     const int64_t id = journal_.db().getLastInsertRowid();
     session_.lastLabelId = id;
     ctx.labelsToPrint.push_back(id);
@@ -804,13 +798,11 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
 void Station::reprint(Context& ctx) {
     std::optional<int64_t> labelId;
     if (!session_.order.empty()) {
-        SQLite::Statement q(
-            journal_.db(),
-            "SELECT l.id FROM labels l JOIN parcels p ON p.id = l.parcel_id WHERE "
+        auto q = journal_.statements().get("SELECT l.id FROM labels l JOIN parcels p ON p.id = l.parcel_id WHERE "
             "p.order_number = ? AND l.state != 'voided' ORDER BY l.id DESC LIMIT 1");
-        q.bind(1, session_.order);
-        if (q.executeStep()) {
-            labelId = q.getColumn(0).getInt64();
+        q->bind(1, session_.order);
+        if (q->executeStep()) {
+            labelId = q->getColumn(0).getInt64();
         }
     }
     if (!labelId) {
@@ -820,52 +812,48 @@ void Station::reprint(Context& ctx) {
         refuse(ctx, "nothing_to_reprint", {});
         return;
     }
-    SQLite::Statement q(journal_.db(),
-                        "SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
+    auto q = journal_.statements().get("SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
                         "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
-    q.bind(1, *labelId);
-    if (!q.executeStep() || q.getColumn(0).getString() == "voided") {
+    q->bind(1, *labelId);
+    if (!q->executeStep() || q->getColumn(0).getString() == "voided") {
         refuse(ctx, "nothing_to_reprint", {});
         return;
     }
-    const std::string state = q.getColumn(0).getString();
-    const std::string printer = q.getColumn(1).getString();
-    const int index = q.getColumn(2).getInt();
-    const std::string order = q.getColumn(3).getString();
+    const std::string state = q->getColumn(0).getString();
+    const std::string printer = q->getColumn(1).getString();
+    const int index = q->getColumn(2).getInt();
+    const std::string order = q->getColumn(3).getString();
     int64_t jobId = *labelId;
     if (state == "printed") {
-        SQLite::Statement copy(journal_.db(),
-                               "INSERT INTO labels (parcel_id, tracking_number, printer, language, "
+        auto copy = journal_.statements().get("INSERT INTO labels (parcel_id, tracking_number, printer, language, "
                                "data, state, reprint_of, created_at) SELECT parcel_id, "
                                "tracking_number, printer, language, data, 'queued', id, ? FROM "
                                "labels WHERE id = ?");
-        copy.bind(1, ctx.at);
-        copy.bind(2, *labelId);
-        copy.exec();
+        copy->bind(1, ctx.at);
+        copy->bind(2, *labelId);
+        copy->exec();
         jobId = journal_.db().getLastInsertRowid();
     } else {
         // Never printed (failed or still queued): offer the same job again, not a copy.
-        SQLite::Statement retry(journal_.db(),
-                                "UPDATE labels SET state = 'queued', error = '' WHERE id = ?");
-        retry.bind(1, *labelId);
-        retry.exec();
+        auto retry = journal_.statements().get("UPDATE labels SET state = 'queued', error = '' WHERE id = ?");
+        retry->bind(1, *labelId);
+        retry->exec();
     }
     ctx.labelsToPrint.push_back(jobId);
     say(ctx, "label.reprint", "label_reprinted", {{"parcel", index}, {"printer", printer}}, order);
 }
 
 void Station::dispatchLabel(int64_t labelId) {
-    SQLite::Statement q(journal_.db(),
-                        "SELECT printer, language, data, state FROM labels WHERE id = ?");
-    q.bind(1, labelId);
-    if (!q.executeStep() || q.getColumn(3).getString() != "queued") {
+    auto q = journal_.statements().get("SELECT printer, language, data, state FROM labels WHERE id = ?");
+    q->bind(1, labelId);
+    if (!q->executeStep() || q->getColumn(3).getString() != "queued") {
         return;
     }
-    const std::string printerName = q.getColumn(0).getString();
+    const std::string printerName = q->getColumn(0).getString();
     drivers::PrintJob job;
     job.id = "label-" + std::to_string(labelId);
-    job.language = q.getColumn(1).getString();
-    job.data = q.getColumn(2).getString();
+    job.language = q->getColumn(1).getString();
+    job.data = q->getColumn(2).getString();
     drivers::Printer* printer = nullptr;
     for (const auto& [role, p] : printers_) {
         if (p->name() == printerName) {
@@ -884,27 +872,25 @@ void Station::onPrinted(int64_t labelId, const drivers::PrintResult& result) {
     Context ctx;
     ctx.at = now();
     transact(ctx, [&] {
-        SQLite::Statement q(journal_.db(),
-                            "SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
+        auto q = journal_.statements().get("SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
                             "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
-        q.bind(1, labelId);
-        if (!q.executeStep() || q.getColumn(0).getString() != "queued") {
+        q->bind(1, labelId);
+        if (!q->executeStep() || q->getColumn(0).getString() != "queued") {
             return;  // voided meanwhile
         }
-        const std::string printer = q.getColumn(1).getString();
-        const int index = q.getColumn(2).getInt();
-        const std::string order = q.getColumn(3).getString();
-        SQLite::Statement up(journal_.db(),
-                             "UPDATE labels SET state = ?, error = ?, printed_at = ? WHERE id = ?");
-        up.bind(1, result.ok ? "printed" : "failed");
-        up.bind(2, result.error);
+        const std::string printer = q->getColumn(1).getString();
+        const int index = q->getColumn(2).getInt();
+        const std::string order = q->getColumn(3).getString();
+        auto up = journal_.statements().get("UPDATE labels SET state = ?, error = ?, printed_at = ? WHERE id = ?");
+        up->bind(1, result.ok ? "printed" : "failed");
+        up->bind(2, result.error);
         if (result.ok) {
-            up.bind(3, ctx.at);
+            up->bind(3, ctx.at);
         } else {
-            up.bind(3);
+            up->bind(3);
         }
-        up.bind(4, labelId);
-        up.exec();
+        up->bind(4, labelId);
+        up->exec();
         if (result.ok) {
             say(ctx, "label.printed", "label_printed", {{"parcel", index}, {"printer", printer}},
                 order);

@@ -108,9 +108,9 @@ void Station::addPrinter(const std::string& role, drivers::Printer* printer) {
 void Station::start() {
     stopped_ = false;
     std::vector<int64_t> queued;
-    SQLite::Statement q(journal_.db(), "SELECT id FROM labels WHERE state = 'queued' ORDER BY id");
-    while (q.executeStep()) {
-        queued.push_back(q.getColumn(0).getInt64());
+    auto q = journal_.statements().get("SELECT id FROM labels WHERE state = 'queued' ORDER BY id");
+    while (q->executeStep()) {
+        queued.push_back(q->getColumn(0).getInt64());
     }
     for (int64_t id : queued) {
         dispatchLabel(id);
@@ -124,53 +124,50 @@ void Station::stop() {
 }
 
 void Station::loadSession() {
-    SQLite::Statement q(journal_.db(),
-                        "SELECT user_name, user_role, order_number, parcel_id, awaiting, "
+    auto q = journal_.statements().get("SELECT user_name, user_role, order_number, parcel_id, awaiting, "
                         "awaiting_line_id, awaiting_data, approval_kind, approval_order, "
                         "approval_parcel_id, approval_detail, last_label_id, last_activity_at "
                         "FROM session WHERE id = 1");
-    if (!q.executeStep()) {
+    if (!q->executeStep()) {
         session_ = Session{};
         return;
     }
     Session s;
-    s.userName = q.getColumn(0).getString();
-    s.userRole = q.getColumn(1).getString();
-    s.order = q.getColumn(2).getString();
-    s.parcelId = optionalId(q.getColumn(3));
-    s.awaiting = q.getColumn(4).getString();
-    s.awaitingLineId = optionalId(q.getColumn(5));
-    s.awaitingData = q.getColumn(6).getString();
-    s.approvalKind = q.getColumn(7).getString();
-    s.approvalOrder = q.getColumn(8).getString();
-    s.approvalParcelId = optionalId(q.getColumn(9));
-    s.approvalDetail = q.getColumn(10).getString();
-    s.lastLabelId = optionalId(q.getColumn(11));
-    s.lastActivityAt = q.getColumn(12).getString();
+    s.userName = q->getColumn(0).getString();
+    s.userRole = q->getColumn(1).getString();
+    s.order = q->getColumn(2).getString();
+    s.parcelId = optionalId(q->getColumn(3));
+    s.awaiting = q->getColumn(4).getString();
+    s.awaitingLineId = optionalId(q->getColumn(5));
+    s.awaitingData = q->getColumn(6).getString();
+    s.approvalKind = q->getColumn(7).getString();
+    s.approvalOrder = q->getColumn(8).getString();
+    s.approvalParcelId = optionalId(q->getColumn(9));
+    s.approvalDetail = q->getColumn(10).getString();
+    s.lastLabelId = optionalId(q->getColumn(11));
+    s.lastActivityAt = q->getColumn(12).getString();
     session_ = std::move(s);
 }
 
 void Station::saveSession() {
-    SQLite::Statement q(
-        journal_.db(),
-        "UPDATE session SET user_name = ?, user_role = ?, order_number = ?, "
+    auto q = journal_.statements().get("UPDATE session SET user_name = ?, user_role = ?, order_number = ?, "
         "parcel_id = ?, awaiting = ?, awaiting_line_id = ?, awaiting_data = ?, "
         "approval_kind = ?, approval_order = ?, approval_parcel_id = ?, "
         "approval_detail = ?, last_label_id = ?, last_activity_at = ? WHERE id = 1");
-    q.bind(1, session_.userName);
-    q.bind(2, session_.userRole);
-    q.bind(3, session_.order);
-    bindOptional(q, 4, session_.parcelId);
-    q.bind(5, session_.awaiting);
-    bindOptional(q, 6, session_.awaitingLineId);
-    q.bind(7, session_.awaitingData.empty() ? std::string("{}") : session_.awaitingData);
-    q.bind(8, session_.approvalKind);
-    q.bind(9, session_.approvalOrder);
-    bindOptional(q, 10, session_.approvalParcelId);
-    q.bind(11, session_.approvalDetail.empty() ? std::string("{}") : session_.approvalDetail);
-    bindOptional(q, 12, session_.lastLabelId);
-    q.bind(13, session_.lastActivityAt);
-    q.exec();
+    q->bind(1, session_.userName);
+    q->bind(2, session_.userRole);
+    q->bind(3, session_.order);
+    bindOptional(*q, 4, session_.parcelId);
+    q->bind(5, session_.awaiting);
+    bindOptional(*q, 6, session_.awaitingLineId);
+    q->bind(7, session_.awaitingData.empty() ? std::string("{}") : session_.awaitingData);
+    q->bind(8, session_.approvalKind);
+    q->bind(9, session_.approvalOrder);
+    bindOptional(*q, 10, session_.approvalParcelId);
+    q->bind(11, session_.approvalDetail.empty() ? std::string("{}") : session_.approvalDetail);
+    bindOptional(*q, 12, session_.lastLabelId);
+    q->bind(13, session_.lastActivityAt);
+    q->exec();
 }
 
 void Station::clearAwaiting() {
@@ -261,19 +258,18 @@ ScanOutcome Station::handleScan(const std::string& scanner, const std::string& c
     transact(ctx, [&] {
         dispatchScan(ctx, code);
         session_.lastActivityAt = ctx.at;
-        SQLite::Statement q(journal_.db(),
-                            "INSERT INTO scans (at, station, scanner, user, code, ok, reason, "
+        auto q = journal_.statements().get("INSERT INTO scans (at, station, scanner, user, code, ok, reason, "
                             "order_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        q.bind(1, ctx.at);
-        q.bind(2, config_.stationId);
-        q.bind(3, scanner);
-        q.bind(4, session_.userName);
+        q->bind(1, ctx.at);
+        q->bind(2, config_.stationId);
+        q->bind(3, scanner);
+        q->bind(4, session_.userName);
         // A badge is a password: the journal keeps that a badge was scanned, never its code.
-        q.bind(5, ctx.codeIsBadge ? std::string("[badge]") : code);
-        q.bind(6, ctx.ok ? 1 : 0);
-        q.bind(7, ctx.reason);
-        q.bind(8, session_.order);
-        q.exec();
+        q->bind(5, ctx.codeIsBadge ? std::string("[badge]") : code);
+        q->bind(6, ctx.ok ? 1 : 0);
+        q->bind(7, ctx.reason);
+        q->bind(8, session_.order);
+        q->exec();
     });
     armIdleTimer();
     metrics_.observeScan(

@@ -79,35 +79,31 @@ boost::json::object Station::statusJson() {
     }
     s["devices"] = std::move(devices);
 
-    SQLite::Statement outbox(
-        db, "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
-    outbox.executeStep();
+    auto outbox = journal_.statements().get("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+    outbox->executeStep();
     const auto nowTp = clock_();
     s["outbox"] = boost::json::object{
-        {"pending", outbox.getColumn(0).getInt64()},
+        {"pending", outbox->getColumn(0).getInt64()},
         {"oldest_pending_age_seconds",
-         outbox.getColumn(1).isNull()
+         outbox->getColumn(1).isNull()
              ? boost::json::value(nullptr)
-             : boost::json::value(secondsSince(outbox.getColumn(1).getString(), nowTp))}};
+             : boost::json::value(secondsSince(outbox->getColumn(1).getString(), nowTp))}};
 
     const std::string today = isoTime(nowTp).substr(0, 10);
-    SQLite::Statement scans(db,
-                            "SELECT COUNT(*), COALESCE(SUM(ok = 0), 0) FROM scans WHERE at >= ?");
-    scans.bind(1, today);
-    scans.executeStep();
-    SQLite::Statement parcels(db,
-                              "SELECT COUNT(*) FROM parcels WHERE closed_at >= ? AND state "
+    auto scans = journal_.statements().get("SELECT COUNT(*), COALESCE(SUM(ok = 0), 0) FROM scans WHERE at >= ?");
+    scans->bind(1, today);
+    scans->executeStep();
+    auto parcels = journal_.statements().get("SELECT COUNT(*) FROM parcels WHERE closed_at >= ? AND state "
                               "IN ('closed', 'shipped', 'labelled')");
-    parcels.bind(1, today);
-    parcels.executeStep();
-    SQLite::Statement shipped(db,
-                              "SELECT COUNT(DISTINCT order_number) FROM shipments WHERE at >= ?");
-    shipped.bind(1, today);
-    shipped.executeStep();
-    s["counters"] = boost::json::object{{"scans", scans.getColumn(0).getInt64()},
-                                        {"refused", scans.getColumn(1).getInt64()},
-                                        {"parcels_today", parcels.getColumn(0).getInt64()},
-                                        {"orders_shipped_today", shipped.getColumn(0).getInt64()}};
+    parcels->bind(1, today);
+    parcels->executeStep();
+    auto shipped = journal_.statements().get("SELECT COUNT(DISTINCT order_number) FROM shipments WHERE at >= ?");
+    shipped->bind(1, today);
+    shipped->executeStep();
+    s["counters"] = boost::json::object{{"scans", scans->getColumn(0).getInt64()},
+                                        {"refused", scans->getColumn(1).getInt64()},
+                                        {"parcels_today", parcels->getColumn(0).getInt64()},
+                                        {"orders_shipped_today", shipped->getColumn(0).getInt64()}};
     s["last_event"] =
         lastEvent_ ? boost::json::value(toJson(*lastEvent_)) : boost::json::value(nullptr);
     return s;
@@ -144,20 +140,19 @@ std::string Station::metricsText() {
     for (const auto& [role, p] : printers_) {
         device(p->status());
     }
-    SQLite::Statement outbox(journal_.db(),
-                             "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
-    outbox.executeStep();
+    auto outbox = journal_.statements().get("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+    outbox->executeStep();
     out += Metrics::header("stationd_outbox_pending", "gauge",
                            "Outbox rows the shop has not acknowledged yet.");
     out += Metrics::sample("stationd_outbox_pending", {},
-                           static_cast<double>(outbox.getColumn(0).getInt64()));
+                           static_cast<double>(outbox->getColumn(0).getInt64()));
     out += Metrics::header("stationd_outbox_oldest_pending_age_seconds", "gauge",
                            "Age of the oldest pending outbox row; 0 when none is pending.");
     out += Metrics::sample(
         "stationd_outbox_oldest_pending_age_seconds", {},
-        outbox.getColumn(1).isNull()
+        outbox->getColumn(1).isNull()
             ? 0.0
-            : static_cast<double>(secondsSince(outbox.getColumn(1).getString(), clock_())));
+            : static_cast<double>(secondsSince(outbox->getColumn(1).getString(), clock_())));
     out += Metrics::header("stationd_packer_logged_in", "gauge",
                            "1 while a packer is logged in at the bench.");
     out += Metrics::sample("stationd_packer_logged_in", {}, session_.userName.empty() ? 0 : 1);
@@ -262,22 +257,21 @@ std::optional<boost::json::object> Station::orderJson(const std::string& number)
     }
     o["parcels"] = std::move(parcels);
     boost::json::array activity;
-    SQLite::Statement q(journal_.db(),
-                        "SELECT at, station, user, kind, params, internal FROM activity WHERE "
+    auto q = journal_.statements().get("SELECT at, station, user, kind, params, internal FROM activity WHERE "
                         "order_number = ? ORDER BY id");
-    q.bind(1, number);
-    while (q.executeStep()) {
+    q->bind(1, number);
+    while (q->executeStep()) {
         boost::system::error_code ec;
-        auto params = boost::json::parse(q.getColumn(4).getString(), ec);
+        auto params = boost::json::parse(q->getColumn(4).getString(), ec);
         const boost::json::object empty;
         const auto& p = !ec && params.is_object() ? params.get_object() : empty;
-        activity.push_back({{"at", q.getColumn(0).getString()},
-                            {"station", q.getColumn(1).getString()},
-                            {"user", q.getColumn(2).getString()},
-                            {"kind", q.getColumn(3).getString()},
-                            {"message", renderMessage(q.getColumn(3).getString(), p, language_)},
+        activity.push_back({{"at", q->getColumn(0).getString()},
+                            {"station", q->getColumn(1).getString()},
+                            {"user", q->getColumn(2).getString()},
+                            {"kind", q->getColumn(3).getString()},
+                            {"message", renderMessage(q->getColumn(3).getString(), p, language_)},
                             {"params", p},
-                            {"internal", q.getColumn(5).getInt() != 0}});
+                            {"internal", q->getColumn(5).getInt() != 0}});
     }
     o["activity"] = std::move(activity);
     return o;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the .deb as `make package` does and checks what a packing PC would get from it:
+# the files, the conffile, the runtime dependencies, the maintainer scripts, and the unit
+# as systemd itself judges it (verify, and a security exposure of at most 2.0).
+set -euo pipefail
+build=$(cd "$1" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+cd "$build"
+cpack -G DEB -B "$work/out" > "$work/cpack.log" 2>&1 || { cat "$work/cpack.log"; fail "cpack"; }
+deb=$(ls "$work"/out/stationd_*.deb | head -n1)
+[ -f "$deb" ] || fail "no .deb produced"
+echo "package: $(basename "$deb") ($(stat -c %s "$deb") bytes)"
+
+contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
+for f in ./usr/bin/stationd ./usr/bin/stationctl ./usr/lib/systemd/system/stationd.service \
+         ./usr/lib/udev/rules.d/60-stationd.rules ./usr/lib/sysusers.d/stationd.conf \
+         ./usr/lib/tmpfiles.d/stationd.conf ./etc/stationd/station.toml \
+         ./usr/share/doc/stationd/README.md ./usr/share/doc/stationd/api.md; do
+    grep -qx "$f" <<<"$contents" || fail "$f missing from the package"
+done
+dpkg-deb -I "$deb" conffiles | grep -qx /etc/stationd/station.toml \
+    || fail "/etc/stationd/station.toml is not a conffile"
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in libsqlite3 libsystemd0 libstdc++6 systemd udev; do
+    grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
+done
+for script in postinst prerm postrm; do
+    dpkg-deb -I "$deb" "$script" >/dev/null || fail "no $script"
+done
+dpkg-deb -I "$deb" postinst | grep -q "systemctl enable stationd.service" \
+    || fail "postinst does not enable the service"
+dpkg-deb -I "$deb" postinst | grep -q "systemd-sysusers" || fail "postinst does not create the user"
+
+# Unpacked into a throwaway root: the binary there runs, and the shipped config is valid.
+root="$work/root"
+dpkg-deb -x "$deb" "$root"
+"$root/usr/bin/stationd" --version | grep -q stationd || fail "packaged stationd does not run"
+"$root/usr/bin/stationd" --check-config "$root/etc/stationd/station.toml" \
+    || fail "the packaged default config is not valid"
+
+unit="$root/usr/lib/systemd/system/stationd.service"
+systemd-analyze verify --root="$root" /usr/lib/systemd/system/stationd.service 2>&1 \
+    | grep -v -e "Failed to open /etc/systemd" -e "^$" > "$work/verify.log" || true
+if grep -qiE "error|invalid|unknown|not executable" "$work/verify.log"; then
+    cat "$work/verify.log"
+    fail "systemd-analyze verify complains"
+fi
+exposure=$(systemd-analyze security --offline=true "$unit" 2>/dev/null \
+    | sed -n 's/.*Overall exposure level for stationd.service: \([0-9.]*\).*/\1/p')
+[ -n "$exposure" ] || fail "systemd-analyze security gave no exposure level"
+awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || fail "exposure $exposure is above 2.0"
+echo "systemd-analyze security: exposure $exposure (goal <= 2.0)"
+echo "package checks: 1 passed, 0 failed"
