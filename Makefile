@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEMO_DATA ?= $(BUILD_DIR)/demo-data
 
-.PHONY: all deps configure build demo test bench package format clean
+.PHONY: all deps configure build demo test bench crash-test package format clean
 
 all: build
 
@@ -26,6 +26,11 @@ test: build
 
 bench: build
 	$(BUILD_DIR)/bin/scan_bench
+	$(BUILD_DIR)/bin/labels_bench
+
+# The kill -9 harness at full length (make test runs it briefly).
+crash-test: build
+	$(BUILD_DIR)/bin/crash_harness --kills 200
 
 package: build
 	cd $(BUILD_DIR) && cpack -G DEB

@@ -39,7 +39,6 @@ int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_poi
 }  // namespace
 
 boost::json::object Station::statusJson() {
-    auto& db = journal_.db();
     boost::json::object s;
     s["station"] = config_.stationId;
     s["version"] = STATIOND_VERSION;
