@@ -188,7 +188,22 @@ DirectoryPrinter::DirectoryPrinter(boost::asio::io_context& io, std::string name
     : io_(io),
       name_(std::move(name)),
       language_(std::move(language)),
-      directory_(std::move(directory)) {}
+      directory_(std::move(directory)) {
+    // A write cut short by a crash leaves its hidden temporary file behind ("." + target +
+    // ".XXXXXX"); the job itself is offered again under its id, so the leftover is garbage.
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(directory_, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        const std::string file = it->path().filename().string();
+        const std::string marker = "." + language_ + ".";
+        const auto at = file.rfind(marker);
+        if (file.size() > 1 && file[0] == '.' && at != std::string::npos &&
+            file.size() - at - marker.size() == 6) {
+            std::error_code ignored;
+            std::filesystem::remove(it->path(), ignored);
+        }
+    }
+}
 
 const std::string& DirectoryPrinter::name() const {
     return name_;

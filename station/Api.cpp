@@ -33,14 +33,13 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
     });
     server_.route(verb::get, "/api/orders", [this](const Request& r) {
         const std::string state = r.queryParam("state").value_or("");
-        static const std::set<std::string> kStates = {
-            "",
-            order_state::kReady,
-            order_state::kAwaitingPayment,
-            order_state::kInProgress,
-            order_state::kPartiallyShipped,
-            order_state::kShipped,
-            order_state::kCancelled};
+        static const std::set<std::string> kStates = {"",
+                                                      order_state::kReady,
+                                                      order_state::kAwaitingPayment,
+                                                      order_state::kInProgress,
+                                                      order_state::kPartiallyShipped,
+                                                      order_state::kShipped,
+                                                      order_state::kCancelled};
         if (!kStates.contains(state)) {
             return Response::error(http::status::bad_request,
                                    "unknown state " + state +

@@ -13,10 +13,10 @@ class Api {
     // `simulatedScale` may be null: then POST /api/scale answers 409, as a real scale is in use.
     Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulatedScale);
 
-      // Called after each event has been broadcast (systemd status, later the screens).
+    // Called after each event has been broadcast (systemd status, later the screens).
     void onEvent(std::function<void(const Event&)> listener) { listener_ = std::move(listener); }
 
-private:
+  private:
     Response scan(const Request& request);
     Response scale(const Request& request);
     Response note(const Request& request);

@@ -225,8 +225,9 @@ void Journal::migrate() {
 void Journal::addActivity(const std::string& at, const std::string& station,
                           const std::string& user, const std::string& order,
                           const std::string& kind, const std::string& params, bool internal) {
-    auto q = statements_.get("INSERT INTO activity (at, station, user, order_number, kind, params, "
-                        "internal) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto q = statements_.get(
+        "INSERT INTO activity (at, station, user, order_number, kind, params, "
+        "internal) VALUES (?, ?, ?, ?, ?, ?, ?)");
     q->bind(1, at);
     q->bind(2, station);
     q->bind(3, user);
@@ -239,8 +240,9 @@ void Journal::addActivity(const std::string& at, const std::string& station,
 
 void Journal::addOutbox(const std::string& at, const std::string& order, const std::string& kind,
                         const std::string& payload) {
-    auto q = statements_.get("INSERT INTO outbox (created_at, order_number, kind, payload) VALUES (?, "
-                        "?, ?, ?)");
+    auto q = statements_.get(
+        "INSERT INTO outbox (created_at, order_number, kind, payload) VALUES (?, "
+        "?, ?, ?)");
     q->bind(1, at);
     q->bind(2, order);
     q->bind(3, kind);

@@ -20,9 +20,17 @@ struct Fields {
 void setup(std::string_view level, std::string_view station);
 void write(Level level, std::string_view message, const Fields& fields = {});
 
-inline void debug(std::string_view m, const Fields& f = {}) { write(Level::Debug, m, f); }
-inline void info(std::string_view m, const Fields& f = {}) { write(Level::Info, m, f); }
-inline void warning(std::string_view m, const Fields& f = {}) { write(Level::Warning, m, f); }
-inline void error(std::string_view m, const Fields& f = {}) { write(Level::Error, m, f); }
+inline void debug(std::string_view m, const Fields& f = {}) {
+    write(Level::Debug, m, f);
+}
+inline void info(std::string_view m, const Fields& f = {}) {
+    write(Level::Info, m, f);
+}
+inline void warning(std::string_view m, const Fields& f = {}) {
+    write(Level::Warning, m, f);
+}
+inline void error(std::string_view m, const Fields& f = {}) {
+    write(Level::Error, m, f);
+}
 
 }  // namespace station::log

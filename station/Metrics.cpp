@@ -103,8 +103,8 @@ std::string Metrics::renderCounters() const {
     }
     out += header("stationd_parcels_shipped_total", "counter", "Parcels shipped.");
     out += sample("stationd_parcels_shipped_total", {}, static_cast<double>(parcelsShipped_));
-    out += header("stationd_orders_shipped_total", "counter",
-                  "Shipments made (complete or partial).");
+    out +=
+        header("stationd_orders_shipped_total", "counter", "Shipments made (complete or partial).");
     out += sample("stationd_orders_shipped_total", {}, static_cast<double>(ordersShipped_));
     out += header("stationd_label_jobs_total", "counter", "Label jobs, by printer and result.");
     for (const auto& [key, n] : labels_) {
@@ -114,8 +114,8 @@ std::string Metrics::renderCounters() const {
     out += header("stationd_scan_duration_seconds", "histogram",
                   "Time to handle a scan, durable commit included.");
     for (size_t i = 0; i < kScanBuckets.size(); ++i) {
-        out += sample("stationd_scan_duration_seconds_bucket", {{"le", formatNumber(kScanBuckets[i])}},
-                      static_cast<double>(buckets_[i]));
+        out += sample("stationd_scan_duration_seconds_bucket",
+                      {{"le", formatNumber(kScanBuckets[i])}}, static_cast<double>(buckets_[i]));
     }
     out += sample("stationd_scan_duration_seconds_bucket", {{"le", "+Inf"}},
                   static_cast<double>(scanCount_));

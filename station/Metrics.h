@@ -13,7 +13,7 @@
 namespace station {
 
 class Metrics {
-public:
+  public:
     static constexpr std::array<double, 11> kScanBuckets = {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
 
@@ -31,7 +31,7 @@ public:
     static std::string header(const std::string& name, const std::string& type,
                               const std::string& help);
 
-private:
+  private:
     std::map<std::pair<std::string, std::string>, uint64_t> scans_;   // (result, reason)
     std::map<std::pair<std::string, std::string>, uint64_t> labels_;  // (printer, result)
     uint64_t parcelsShipped_ = 0;

@@ -85,7 +85,8 @@ std::optional<Order> OrderStore::load(const std::string& number) {
         return std::nullopt;
     }
     Order o = readOrderRow(*q);
-    auto lines = cache_.get("SELECT l.id, l.position, l.sku, l.gtin14, l.case_gtin14, l.case_quantity, l.name, "
+    auto lines = cache_.get(
+        "SELECT l.id, l.position, l.sku, l.gtin14, l.case_gtin14, l.case_quantity, l.name, "
         "l.quantity, l.unit_weight_grams, l.bin, l.serialised, "
         "COALESCE((SELECT SUM(pi.quantity) FROM parcel_items pi WHERE pi.line_id = l.id), 0), "
         "COALESCE((SELECT SUM(pi.quantity) FROM parcel_items pi JOIN parcels p ON p.id = "
@@ -109,9 +110,10 @@ std::optional<Order> OrderStore::load(const std::string& number) {
         l.shipped = lines->getColumn(12).getInt();
         o.lines.push_back(std::move(l));
     }
-    auto serials = cache_.get("SELECT pi.line_id, pi.serial FROM parcel_items pi JOIN order_lines "
-                              "l ON l.id = pi.line_id WHERE l.order_number = ? AND pi.serial != "
-                              "'' ORDER BY pi.id");
+    auto serials = cache_.get(
+        "SELECT pi.line_id, pi.serial FROM parcel_items pi JOIN order_lines "
+        "l ON l.id = pi.line_id WHERE l.order_number = ? AND pi.serial != "
+        "'' ORDER BY pi.id");
     serials->bind(1, number);
     while (serials->executeStep()) {
         if (OrderLine* l = o.line(serials->getColumn(0).getInt64())) {
@@ -130,10 +132,9 @@ bool OrderStore::exists(const std::string& number) {
 std::vector<Order> OrderStore::list(const std::string& state) {
     std::vector<std::string> numbers;
     {
-        auto q = cache_.get(state.empty()
-                                     ? "SELECT number FROM orders ORDER BY created_at, number"
-                                     : "SELECT number FROM orders WHERE state = ? ORDER BY "
-                                       "created_at, number");
+        auto q = cache_.get(state.empty() ? "SELECT number FROM orders ORDER BY created_at, number"
+                                          : "SELECT number FROM orders WHERE state = ? ORDER BY "
+                                            "created_at, number");
         if (!state.empty()) {
             q->bind(1, state);
         }
@@ -205,8 +206,9 @@ constexpr const char* kParcelColumns =
     "tracking_number, shipment_id FROM parcels";
 
 void loadItems(StatementCache& cache_, Parcel& p) {
-    auto q = cache_.get("SELECT line_id, quantity, serial, batch, expiry FROM parcel_items "
-                        "WHERE parcel_id = ? ORDER BY id");
+    auto q = cache_.get(
+        "SELECT line_id, quantity, serial, batch, expiry FROM parcel_items "
+        "WHERE parcel_id = ? ORDER BY id");
     q->bind(1, p.id);
     while (q->executeStep()) {
         p.items.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getInt(),
@@ -243,9 +245,10 @@ std::optional<Parcel> OrderStore::parcel(int64_t id) {
 
 int64_t OrderStore::createParcel(const std::string& orderNumber, const std::string& boxCode,
                                  const std::string& at) {
-    auto q = cache_.get("INSERT INTO parcels (order_number, idx, state, box_code, created_at) "
-                        "VALUES (?, (SELECT COALESCE(MAX(idx), 0) + 1 FROM parcels WHERE "
-                        "order_number = ?), 'open', ?, ?)");
+    auto q = cache_.get(
+        "INSERT INTO parcels (order_number, idx, state, box_code, created_at) "
+        "VALUES (?, (SELECT COALESCE(MAX(idx), 0) + 1 FROM parcels WHERE "
+        "order_number = ?), 'open', ?, ?)");
     q->bind(1, orderNumber);
     q->bind(2, orderNumber);
     q->bind(3, boxCode);
@@ -255,8 +258,9 @@ int64_t OrderStore::createParcel(const std::string& orderNumber, const std::stri
 }
 
 void OrderStore::addItem(int64_t parcelId, const ParcelItem& item) {
-    auto q = cache_.get("INSERT INTO parcel_items (parcel_id, line_id, quantity, serial, batch, "
-                        "expiry) VALUES (?, ?, ?, ?, ?, ?)");
+    auto q = cache_.get(
+        "INSERT INTO parcel_items (parcel_id, line_id, quantity, serial, batch, "
+        "expiry) VALUES (?, ?, ?, ?, ?, ?)");
     q->bind(1, parcelId);
     q->bind(2, item.lineId);
     q->bind(3, item.quantity);
@@ -292,8 +296,9 @@ void OrderStore::setParcelWeight(int64_t parcelId, std::optional<int64_t> grams,
 
 void OrderStore::setParcelState(int64_t parcelId, const std::string& state,
                                 const std::string& tracking, const std::string& at) {
-    auto q = cache_.get("UPDATE parcels SET state = ?, tracking_number = ?, closed_at = ? WHERE "
-                        "id = ?");
+    auto q = cache_.get(
+        "UPDATE parcels SET state = ?, tracking_number = ?, closed_at = ? WHERE "
+        "id = ?");
     q->bind(1, state);
     if (tracking.empty()) {
         q->bind(2);
@@ -319,8 +324,9 @@ void OrderStore::deleteParcel(int64_t parcelId) {
 }
 
 bool OrderStore::isKnownProduct(const std::string& sku, const std::string& gtin14) {
-    auto q = cache_.get("SELECT 1 FROM order_lines WHERE (? != '' AND sku = ? COLLATE NOCASE) OR "
-                        "(? != '' AND (gtin14 = ? OR case_gtin14 = ?)) LIMIT 1");
+    auto q = cache_.get(
+        "SELECT 1 FROM order_lines WHERE (? != '' AND sku = ? COLLATE NOCASE) OR "
+        "(? != '' AND (gtin14 = ? OR case_gtin14 = ?)) LIMIT 1");
     q->bind(1, sku);
     q->bind(2, sku);
     q->bind(3, gtin14);
@@ -440,7 +446,8 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
         if (!ok) {
             continue;
         }
-        auto q = cache_.get("INSERT INTO orders (number, shop_id, state, payment, risk_score, claimed_by, "
+        auto q = cache_.get(
+            "INSERT INTO orders (number, shop_id, state, payment, risk_score, claimed_by, "
             "shipping_method, customer_name, street, postcode, city, country, customer_note, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         q->bind(1, number);
@@ -465,9 +472,10 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
         q->exec();
         int position = 0;
         for (const auto& l : lines) {
-            auto li = cache_.get("INSERT INTO order_lines (order_number, position, sku, gtin14, "
-                                 "case_gtin14, case_quantity, name, quantity, unit_weight_grams, "
-                                 "bin, serialised) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            auto li = cache_.get(
+                "INSERT INTO order_lines (order_number, position, sku, gtin14, "
+                "case_gtin14, case_quantity, name, quantity, unit_weight_grams, "
+                "bin, serialised) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             li->bind(1, number);
             li->bind(2, ++position);
             li->bind(3, l.sku);

@@ -442,8 +442,9 @@ std::optional<std::string> Station::allocateSscc(Context&) {
     if (!sscc) {
         return std::nullopt;
     }
-    auto set = journal_.statements().get("INSERT INTO counters (name, value) VALUES ('sscc', ?) ON CONFLICT(name) "
-                          "DO UPDATE SET value = excluded.value");
+    auto set = journal_.statements().get(
+        "INSERT INTO counters (name, value) VALUES ('sscc', ?) ON CONFLICT(name) "
+        "DO UPDATE SET value = excluded.value");
     set->bind(1, static_cast<int64_t>(next + 1));
     set->exec();
     return sscc;
@@ -453,8 +454,9 @@ void Station::finishClose(Context& ctx, Order& order, Parcel& parcel, const std:
                           const std::string& trackingKind) {
     if (!tracking.empty()) {
         // The primary key refuses a number issued before: the transaction rolls back whole.
-        auto q = journal_.statements().get("INSERT INTO tracking_numbers (number, parcel_id, kind, state, at) "
-                            "VALUES (?, ?, ?, 'active', ?)");
+        auto q = journal_.statements().get(
+            "INSERT INTO tracking_numbers (number, parcel_id, kind, state, at) "
+            "VALUES (?, ?, ?, 'active', ?)");
         q->bind(1, tracking);
         q->bind(2, parcel.id);
         q->bind(3, trackingKind);
@@ -576,8 +578,9 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
         refuse(ctx, "nothing_to_ship", {}, order.number);
         return;
     }
-    auto ins = journal_.statements().get("INSERT INTO shipments (order_number, partial, approved_by, station, "
-                          "user, at) VALUES (?, ?, ?, ?, ?, ?)");
+    auto ins = journal_.statements().get(
+        "INSERT INTO shipments (order_number, partial, approved_by, station, "
+        "user, at) VALUES (?, ?, ?, ?, ?, ?)");
     ins->bind(1, order.number);
     ins->bind(2, partial ? 1 : 0);
     if (approvedBy.empty()) {
@@ -594,7 +597,8 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
     const config::ShippingMethod* method = findMethod(order.shippingMethod);
     boost::json::array parcels;
     for (const auto& p : toShip) {
-        auto up = journal_.statements().get("UPDATE parcels SET state = 'shipped', shipment_id = ? WHERE id = ?");
+        auto up = journal_.statements().get(
+            "UPDATE parcels SET state = 'shipped', shipment_id = ? WHERE id = ?");
         up->bind(1, shipmentId);
         up->bind(2, p.id);
         up->exec();
@@ -731,8 +735,9 @@ void Station::voidLabel(Context& ctx, const std::string& supervisor) {
         refuse(ctx, "nothing_to_void", {});
         return;
     }
-    auto t = journal_.statements().get("UPDATE tracking_numbers SET state = 'voided' WHERE parcel_id = ? AND "
-                        "state = 'active'");
+    auto t = journal_.statements().get(
+        "UPDATE tracking_numbers SET state = 'voided' WHERE parcel_id = ? AND "
+        "state = 'active'");
     t->bind(1, parcel->id);
     t->exec();
     // A label still queued for a printer that is down must not come out later.
@@ -779,8 +784,9 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
     auto it = printers_.find("shipping");
     const std::string printerName = it != printers_.end() ? it->second->name() : "";
     const std::string language = it != printers_.end() ? it->second->language() : "zpl";
-    auto q = journal_.statements().get("INSERT INTO labels (parcel_id, tracking_number, printer, language, data, "
-                        "state, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?)");
+    auto q = journal_.statements().get(
+        "INSERT INTO labels (parcel_id, tracking_number, printer, language, data, "
+        "state, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?)");
     q->bind(1, parcel.id);
     q->bind(2, tracking);
     q->bind(3, printerName);
@@ -798,7 +804,8 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
 void Station::reprint(Context& ctx) {
     std::optional<int64_t> labelId;
     if (!session_.order.empty()) {
-        auto q = journal_.statements().get("SELECT l.id FROM labels l JOIN parcels p ON p.id = l.parcel_id WHERE "
+        auto q = journal_.statements().get(
+            "SELECT l.id FROM labels l JOIN parcels p ON p.id = l.parcel_id WHERE "
             "p.order_number = ? AND l.state != 'voided' ORDER BY l.id DESC LIMIT 1");
         q->bind(1, session_.order);
         if (q->executeStep()) {
@@ -812,8 +819,9 @@ void Station::reprint(Context& ctx) {
         refuse(ctx, "nothing_to_reprint", {});
         return;
     }
-    auto q = journal_.statements().get("SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
-                        "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
+    auto q = journal_.statements().get(
+        "SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
+        "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
     q->bind(1, *labelId);
     if (!q->executeStep() || q->getColumn(0).getString() == "voided") {
         refuse(ctx, "nothing_to_reprint", {});
@@ -825,17 +833,19 @@ void Station::reprint(Context& ctx) {
     const std::string order = q->getColumn(3).getString();
     int64_t jobId = *labelId;
     if (state == "printed") {
-        auto copy = journal_.statements().get("INSERT INTO labels (parcel_id, tracking_number, printer, language, "
-                               "data, state, reprint_of, created_at) SELECT parcel_id, "
-                               "tracking_number, printer, language, data, 'queued', id, ? FROM "
-                               "labels WHERE id = ?");
+        auto copy = journal_.statements().get(
+            "INSERT INTO labels (parcel_id, tracking_number, printer, language, "
+            "data, state, reprint_of, created_at) SELECT parcel_id, "
+            "tracking_number, printer, language, data, 'queued', id, ? FROM "
+            "labels WHERE id = ?");
         copy->bind(1, ctx.at);
         copy->bind(2, *labelId);
         copy->exec();
         jobId = journal_.db().getLastInsertRowid();
     } else {
         // Never printed (failed or still queued): offer the same job again, not a copy.
-        auto retry = journal_.statements().get("UPDATE labels SET state = 'queued', error = '' WHERE id = ?");
+        auto retry = journal_.statements().get(
+            "UPDATE labels SET state = 'queued', error = '' WHERE id = ?");
         retry->bind(1, *labelId);
         retry->exec();
     }
@@ -844,7 +854,8 @@ void Station::reprint(Context& ctx) {
 }
 
 void Station::dispatchLabel(int64_t labelId) {
-    auto q = journal_.statements().get("SELECT printer, language, data, state FROM labels WHERE id = ?");
+    auto q =
+        journal_.statements().get("SELECT printer, language, data, state FROM labels WHERE id = ?");
     q->bind(1, labelId);
     if (!q->executeStep() || q->getColumn(3).getString() != "queued") {
         return;
@@ -872,8 +883,9 @@ void Station::onPrinted(int64_t labelId, const drivers::PrintResult& result) {
     Context ctx;
     ctx.at = now();
     transact(ctx, [&] {
-        auto q = journal_.statements().get("SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
-                            "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
+        auto q = journal_.statements().get(
+            "SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
+            "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
         q->bind(1, labelId);
         if (!q->executeStep() || q->getColumn(0).getString() != "queued") {
             return;  // voided meanwhile
@@ -881,7 +893,8 @@ void Station::onPrinted(int64_t labelId, const drivers::PrintResult& result) {
         const std::string printer = q->getColumn(1).getString();
         const int index = q->getColumn(2).getInt();
         const std::string order = q->getColumn(3).getString();
-        auto up = journal_.statements().get("UPDATE labels SET state = ?, error = ?, printed_at = ? WHERE id = ?");
+        auto up = journal_.statements().get(
+            "UPDATE labels SET state = ?, error = ?, printed_at = ? WHERE id = ?");
         up->bind(1, result.ok ? "printed" : "failed");
         up->bind(2, result.error);
         if (result.ok) {

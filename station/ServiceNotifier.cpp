@@ -19,7 +19,9 @@ void ServiceNotifier::status(std::string_view s) {
     sd_notify(0, ("STATUS=" + lastStatus_).c_str());
 }
 
-void ServiceNotifier::stopping() { sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
+void ServiceNotifier::stopping() {
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+}
 
 void ServiceNotifier::startWatchdog() {
     uint64_t usec = 0;

@@ -12,7 +12,7 @@
 namespace station {
 
 class ServiceNotifier {
-public:
+  public:
     explicit ServiceNotifier(boost::asio::io_context& io);
 
     void ready(std::string_view status);
@@ -24,7 +24,7 @@ public:
     void stopWatchdog();
     std::chrono::microseconds watchdogInterval() const { return interval_; }
 
-private:
+  private:
     void schedule();
 
     boost::asio::steady_timer timer_;

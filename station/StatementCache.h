@@ -12,14 +12,14 @@
 namespace station {
 
 class StatementCache {
-public:
+  public:
     explicit StatementCache(SQLite::Database& db) : db_(db) {}
 
     // A statement on loan until the lease ends, then reset with its bindings cleared.
     // When the cached one is already on loan (a query run inside another's loop), the lease
     // holds a fresh statement of its own, so nesting is always safe.
     class Lease {
-    public:
+      public:
         Lease(Lease&& other) noexcept;
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
@@ -28,7 +28,7 @@ public:
         SQLite::Statement* operator->() { return stmt_; }
         SQLite::Statement& operator*() { return *stmt_; }
 
-    private:
+      private:
         friend class StatementCache;
         Lease(SQLite::Statement* stmt, bool* busy, std::unique_ptr<SQLite::Statement> own);
         SQLite::Statement* stmt_;
@@ -39,7 +39,7 @@ public:
     Lease get(const std::string& sql);
     SQLite::Database& db() { return db_; }
 
-private:
+  private:
     struct Entry {
         std::unique_ptr<SQLite::Statement> stmt;
         bool busy = false;

@@ -124,10 +124,11 @@ void Station::stop() {
 }
 
 void Station::loadSession() {
-    auto q = journal_.statements().get("SELECT user_name, user_role, order_number, parcel_id, awaiting, "
-                        "awaiting_line_id, awaiting_data, approval_kind, approval_order, "
-                        "approval_parcel_id, approval_detail, last_label_id, last_activity_at "
-                        "FROM session WHERE id = 1");
+    auto q = journal_.statements().get(
+        "SELECT user_name, user_role, order_number, parcel_id, awaiting, "
+        "awaiting_line_id, awaiting_data, approval_kind, approval_order, "
+        "approval_parcel_id, approval_detail, last_label_id, last_activity_at "
+        "FROM session WHERE id = 1");
     if (!q->executeStep()) {
         session_ = Session{};
         return;
@@ -150,7 +151,8 @@ void Station::loadSession() {
 }
 
 void Station::saveSession() {
-    auto q = journal_.statements().get("UPDATE session SET user_name = ?, user_role = ?, order_number = ?, "
+    auto q = journal_.statements().get(
+        "UPDATE session SET user_name = ?, user_role = ?, order_number = ?, "
         "parcel_id = ?, awaiting = ?, awaiting_line_id = ?, awaiting_data = ?, "
         "approval_kind = ?, approval_order = ?, approval_parcel_id = ?, "
         "approval_detail = ?, last_label_id = ?, last_activity_at = ? WHERE id = 1");
@@ -258,8 +260,9 @@ ScanOutcome Station::handleScan(const std::string& scanner, const std::string& c
     transact(ctx, [&] {
         dispatchScan(ctx, code);
         session_.lastActivityAt = ctx.at;
-        auto q = journal_.statements().get("INSERT INTO scans (at, station, scanner, user, code, ok, reason, "
-                            "order_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        auto q = journal_.statements().get(
+            "INSERT INTO scans (at, station, scanner, user, code, ok, reason, "
+            "order_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         q->bind(1, ctx.at);
         q->bind(2, config_.stationId);
         q->bind(3, scanner);

@@ -78,7 +78,8 @@ boost::json::object Station::statusJson() {
     }
     s["devices"] = std::move(devices);
 
-    auto outbox = journal_.statements().get("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+    auto outbox = journal_.statements().get(
+        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
     outbox->executeStep();
     const auto nowTp = clock_();
     s["outbox"] = boost::json::object{
@@ -89,14 +90,17 @@ boost::json::object Station::statusJson() {
              : boost::json::value(secondsSince(outbox->getColumn(1).getString(), nowTp))}};
 
     const std::string today = isoTime(nowTp).substr(0, 10);
-    auto scans = journal_.statements().get("SELECT COUNT(*), COALESCE(SUM(ok = 0), 0) FROM scans WHERE at >= ?");
+    auto scans = journal_.statements().get(
+        "SELECT COUNT(*), COALESCE(SUM(ok = 0), 0) FROM scans WHERE at >= ?");
     scans->bind(1, today);
     scans->executeStep();
-    auto parcels = journal_.statements().get("SELECT COUNT(*) FROM parcels WHERE closed_at >= ? AND state "
-                              "IN ('closed', 'shipped', 'labelled')");
+    auto parcels = journal_.statements().get(
+        "SELECT COUNT(*) FROM parcels WHERE closed_at >= ? AND state "
+        "IN ('closed', 'shipped', 'labelled')");
     parcels->bind(1, today);
     parcels->executeStep();
-    auto shipped = journal_.statements().get("SELECT COUNT(DISTINCT order_number) FROM shipments WHERE at >= ?");
+    auto shipped = journal_.statements().get(
+        "SELECT COUNT(DISTINCT order_number) FROM shipments WHERE at >= ?");
     shipped->bind(1, today);
     shipped->executeStep();
     s["counters"] = boost::json::object{{"scans", scans->getColumn(0).getInt64()},
@@ -126,9 +130,9 @@ std::string Station::metricsText() {
     std::string out = metrics_.renderCounters();
     out += Metrics::header("stationd_device_up", "gauge", "1 when the device works, 0 when not.");
     auto device = [&](const drivers::DeviceStatus& d) {
-        out += Metrics::sample("stationd_device_up",
-                               {{"device", d.name}, {"role", d.role}, {"kind", d.kind}},
-                               d.up ? 1 : 0);
+        out +=
+            Metrics::sample("stationd_device_up",
+                            {{"device", d.name}, {"role", d.role}, {"kind", d.kind}}, d.up ? 1 : 0);
     };
     for (auto* sc : scanners_) {
         device(sc->status());
@@ -139,7 +143,8 @@ std::string Station::metricsText() {
     for (const auto& [role, p] : printers_) {
         device(p->status());
     }
-    auto outbox = journal_.statements().get("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+    auto outbox = journal_.statements().get(
+        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
     outbox->executeStep();
     out += Metrics::header("stationd_outbox_pending", "gauge",
                            "Outbox rows the shop has not acknowledged yet.");
@@ -256,8 +261,9 @@ std::optional<boost::json::object> Station::orderJson(const std::string& number)
     }
     o["parcels"] = std::move(parcels);
     boost::json::array activity;
-    auto q = journal_.statements().get("SELECT at, station, user, kind, params, internal FROM activity WHERE "
-                        "order_number = ? ORDER BY id");
+    auto q = journal_.statements().get(
+        "SELECT at, station, user, kind, params, internal FROM activity WHERE "
+        "order_number = ? ORDER BY id");
     q->bind(1, number);
     while (q->executeStep()) {
         boost::system::error_code ec;

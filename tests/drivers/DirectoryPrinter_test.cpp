@@ -85,6 +85,18 @@ TEST_F(DirectoryPrinterTest, WritesTheJobToItsOwnFileAndLeavesNoTempFile) {
     EXPECT_TRUE(printer.status().up);
 }
 
+TEST_F(DirectoryPrinterTest, TempFilesLeftByACrashAreRemovedAtStart) {
+    std::ofstream(tmp_.path() / ".label-7.zpl.a1B2c3") << "half a label";
+    std::ofstream(tmp_.path() / "label-6.zpl") << "^XA^XZ";
+    std::ofstream(tmp_.path() / ".keep-me.txt") << "not ours";
+
+    DirectoryPrinter printer(io_, "zebra-1", "zpl", tmp_.path());
+
+    EXPECT_EQ(listDir(tmp_.path()), (std::vector<std::string>{".keep-me.txt", "label-6.zpl"}));
+    ASSERT_TRUE(print(printer, {"label-7", "zpl", "^XA^FDagain^FS^XZ"}).ok);
+    EXPECT_EQ(readFile(tmp_.path() / "label-7.zpl"), "^XA^FDagain^FS^XZ");
+}
+
 TEST_F(DirectoryPrinterTest, SameJobIdIsNotWrittenAgain) {
     DirectoryPrinter printer(io_, "zebra-1", "zpl", tmp_.path());
     ASSERT_TRUE(print(printer, {"job_1", "zpl", "first"}).ok);
