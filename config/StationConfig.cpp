@@ -567,8 +567,8 @@ void readStation(Section& root, StationConfig& cfg, const std::filesystem::path&
     if (auto minutes = station->integer("idle_logout_minutes", 0, kIntMax, Need::Optional)) {
         cfg.idleLogoutMinutes = static_cast<int>(*minutes);
     }
-    if (auto level = station->choice("log_level", {"debug", "info", "warning", "error"},
-                                     Need::Optional)) {
+    if (auto level =
+            station->choice("log_level", {"debug", "info", "warning", "error"}, Need::Optional)) {
         cfg.logLevel = *level;
     }
     station->finish();

@@ -77,7 +77,7 @@ struct StationConfig {
     std::string stationId;
     std::string language = "en";  // "en" or "fr"
     std::filesystem::path dataDir;
-    int idleLogoutMinutes = 15;  // 0 = never
+    int idleLogoutMinutes = 15;     // 0 = never
     std::string logLevel = "info";  // "debug", "info", "warning", "error"
 
     // [api]

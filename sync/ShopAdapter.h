@@ -98,7 +98,7 @@ struct OrderPage {
 };
 
 class ShopAdapter {
-public:
+  public:
     virtual ~ShopAdapter() = default;
     virtual std::string name() const = 0;  // "woocommerce", "csv"
 

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 
 class JournalUpgradeTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() /
                ("journal-upgrade-" + std::to_string(::getpid()) + "-" +
