@@ -322,8 +322,10 @@ int64_t Station::tolerance(int64_t expected) const {
 }
 
 void Station::handleScaleReading(const drivers::ScaleReading& reading) {
+    // A real scale repeats its reading many times a second: the screens hear of changes only.
+    const bool changed = lastReading_ != reading;
     lastReading_ = reading;
-    if (sink_) {
+    if (sink_ && changed) {
         Event e;
         e.seq = ++seq_;
         e.at = now();

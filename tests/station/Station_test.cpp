@@ -144,6 +144,20 @@ TEST_F(StationTest, IdlePackerIsLoggedOutButTheOrderStays) {
     EXPECT_EQ(b.packed("1001", "TSHIRT-M-BLEU"), 1);
 }
 
+TEST_F(StationTest, RepeatedScaleReadingsReachTheScreensOnce) {
+    auto& b = open();
+    auto readings = [&] {
+        return std::count_if(b.events().begin(), b.events().end(),
+                             [](const Event& e) { return e.type == "scale.reading"; });
+    };
+    b.weigh(1200);
+    b.weigh(1200);
+    b.weigh(1200);
+    EXPECT_EQ(readings(), 1);
+    b.weigh(1250);
+    EXPECT_EQ(readings(), 2);
+}
+
 TEST_F(StationTest, BadgeCodesNeverReachTheJournal) {
     {
         auto& b = open();
