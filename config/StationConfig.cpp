@@ -190,7 +190,7 @@ const std::vector<TableSchema>& schema() {
         {"",
          false,
          {"station", "api", "packing", "tracking", "sender", "users", "boxes", "shipping_methods",
-          "scanners", "scale", "printers", "demo"}},
+          "scanners", "scale", "printers", "labels", "shop", "demo"}},
         {"station", false, {"id", "language", "data_dir", "idle_logout_minutes", "log_level"}},
         {"api", false, {"listen", "port"}},
         {"packing",
@@ -206,7 +206,35 @@ const std::vector<TableSchema>& schema() {
         {"shipping_methods", true, {"id", "carrier", "tracking"}},
         {"scanners", true, {"name", "kind", "listen", "port"}},
         {"scale", false, {"name", "kind"}},
-        {"printers", true, {"name", "role", "kind", "language", "path"}},
+        {"printers", true, {"name", "role", "kind", "language", "path", "size", "dpi"}},
+        {"labels", false, {"templates_dir"}},
+        {"shop",
+         false,
+         {"adapter",
+          "url",
+          "consumer_key",
+          "consumer_secret",
+          "consumer_secret_file",
+          "auth",
+          "verify_tls",
+          "ca_file",
+          "timeout_seconds",
+          "ready_statuses",
+          "awaiting_payment_statuses",
+          "in_progress_status",
+          "shipped_status",
+          "risk_score_meta_key",
+          "bin_meta_key",
+          "gtin_meta_key",
+          "weight_meta_key",
+          "weight_unit",
+          "refund_returns",
+          "csv_inbox",
+          "csv_processed",
+          "csv_outbox",
+          "pull_interval_seconds",
+          "retry_first_seconds",
+          "retry_max_seconds"}},
         {"demo", false, {"orders"}},
     };
     return tables;
@@ -408,6 +436,35 @@ class Section {
         }
         wrongType(key, *node, "true or false (without quotes)");
         return std::nullopt;
+    }
+
+    // A list of non-empty texts, e.g. ready_statuses = ["processing", "packing"].
+    std::optional<std::vector<std::string>> textList(std::string_view key, Need need) {
+        const toml::node* node = get(key, need);
+        if (!node) {
+            return std::nullopt;
+        }
+        const auto* array = node->as_array();
+        if (!array) {
+            wrongType(key, *node, "a list of texts in quotes, e.g. [\"processing\"]");
+            return std::nullopt;
+        }
+        std::vector<std::string> items;
+        for (size_t i = 0; i < array->size(); ++i) {
+            const auto* item = array->get(i)->as_string();
+            if (!item || item->get().empty()) {
+                reporter_.error(placeOf(*array->get(i)),
+                                keyPath(key) + "[" + std::to_string(i) + "]",
+                                "must be a non-empty text in quotes");
+                return std::nullopt;
+            }
+            items.push_back(item->get());
+        }
+        if (items.empty()) {
+            error(key, "must name at least one value");
+            return std::nullopt;
+        }
+        return items;
     }
 
     std::optional<std::string> ipAddress(std::string_view key, Need need) {
@@ -903,17 +960,27 @@ void readPrinters(Section& root, StationConfig& cfg) {
                                         "]; every printer name must be unique");
             }
         }
-        if (auto role = entry.choice("role", {"shipping"}, Need::Required)) {
+        if (auto role = entry.choice("role", {"shipping", "documents"}, Need::Required)) {
             printer.role = *role;
-            shipping = true;
+            shipping = shipping || *role == "shipping";
         } else {
             unclearRole = true;
         }
         if (auto kind = entry.choice("kind", {"directory"}, Need::Required)) {
             printer.kind = *kind;
         }
-        if (auto language = entry.choice("language", {"zpl"}, Need::Required)) {
+        if (auto language = entry.choice("language", {"zpl", "pdf"}, Need::Required)) {
             printer.language = *language;
+        }
+        // Which template size the station lays documents out for; the station checks at start
+        // that a template of that size exists (config/labels, or [labels] templates_dir).
+        if (auto size = entry.text("size", Need::Optional)) {
+            printer.size = *size;
+        } else {
+            printer.size = printer.language == "pdf" && printer.role == "documents" ? "a4" : "4x6";
+        }
+        if (auto dpi = entry.integer("dpi", 100, 600, Need::Optional)) {
+            printer.dpi = static_cast<int>(*dpi);
         }
         // Kept relative on purpose: the station resolves it against its data directory.
         if (auto path = entry.text("path", Need::Required)) {
@@ -929,6 +996,142 @@ void readPrinters(Section& root, StationConfig& cfg) {
                    "no [[printers]] entry with role = \"shipping\": the station needs one to print "
                    "shipping labels");
     }
+}
+
+void readShop(Section& root, StationConfig& cfg, const std::filesystem::path& baseDir) {
+    auto shop = root.table("shop", Need::Optional);
+    if (!shop) {
+        return;
+    }
+    ShopConfig& out = cfg.shop;
+    if (auto adapter = shop->choice("adapter", {"woocommerce", "csv", "none"}, Need::Required)) {
+        out.adapter = *adapter;
+    }
+    const bool woo = out.adapter == "woocommerce";
+    const bool csv = out.adapter == "csv";
+    const Need forWoo = woo ? Need::Required : Need::Optional;
+    if (auto url = shop->text("url", forWoo)) {
+        const bool http = url->rfind("http://", 0) == 0;
+        if (url->rfind("https://", 0) != 0 && !http) {
+            shop->error("url",
+                        "must start with https:// (or http:// for a shop on 127.0.0.1), "
+                        "not " +
+                            inQuotes(*url));
+        } else if (http && url->rfind("http://127.0.0.1", 0) != 0 &&
+                   url->rfind("http://localhost", 0) != 0 && url->rfind("http://[::1]", 0) != 0) {
+            shop->error("url",
+                        "plain http:// would send the shop keys in clear text: use https:// "
+                        "(http:// is only accepted for 127.0.0.1)");
+        } else {
+            out.url = *url;
+            while (!out.url.empty() && out.url.back() == '/') {
+                out.url.pop_back();
+            }
+        }
+    }
+    if (auto key = shop->text("consumer_key", forWoo, true)) {
+        out.consumerKey = *key;
+    }
+    auto secret = shop->text("consumer_secret", Need::Optional, true);
+    auto secretFile = shop->text("consumer_secret_file", Need::Optional);
+    if (secret && secretFile) {
+        shop->error("consumer_secret_file",
+                    "give consumer_secret or consumer_secret_file, not both");
+    } else if (secret) {
+        out.consumerSecret = *secret;
+    } else if (secretFile) {
+        const auto file = resolved(baseDir, *secretFile);
+        std::ifstream in(file, std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        while (!text.empty() &&
+               (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+            text.pop_back();
+        }
+        if (!in && text.empty()) {
+            shop->error("consumer_secret_file", "cannot read " + file.string());
+        } else if (text.empty()) {
+            shop->error("consumer_secret_file", file.string() + " is empty");
+        } else {
+            out.consumerSecret = text;
+        }
+    } else if (woo) {
+        shop->error("consumer_secret",
+                    "missing: give consumer_secret, or consumer_secret_file (a file only the "
+                    "service can read)");
+    }
+    if (auto auth = shop->choice("auth", {"basic", "query"}, Need::Optional)) {
+        out.auth = *auth;
+    }
+    if (auto verify = shop->boolean("verify_tls", Need::Optional)) {
+        out.verifyTls = *verify;
+    }
+    if (auto ca = shop->text("ca_file", Need::Optional)) {
+        out.caFile = resolved(baseDir, *ca);
+    }
+    if (auto timeout = shop->integer("timeout_seconds", 1, 300, Need::Optional)) {
+        out.timeoutSeconds = static_cast<int>(*timeout);
+    }
+    if (auto list = shop->textList("ready_statuses", Need::Optional)) {
+        out.readyStatuses = *list;
+    }
+    if (auto list = shop->textList("awaiting_payment_statuses", Need::Optional)) {
+        out.awaitingPaymentStatuses = *list;
+    }
+    for (auto [key, target] : {std::pair{"in_progress_status", &out.inProgressStatus},
+                               {"shipped_status", &out.shippedStatus},
+                               {"risk_score_meta_key", &out.riskScoreMetaKey},
+                               {"bin_meta_key", &out.binMetaKey},
+                               {"gtin_meta_key", &out.gtinMetaKey},
+                               {"weight_meta_key", &out.weightMetaKey}}) {
+        if (auto value = shop->text(key, Need::Optional)) {
+            *target = *value;
+        }
+    }
+    if (auto unit = shop->choice("weight_unit", {"kg", "g", "lbs", "oz"}, Need::Optional)) {
+        out.weightUnit = *unit;
+    }
+    if (auto refund = shop->boolean("refund_returns", Need::Optional)) {
+        out.refundReturns = *refund;
+    }
+    const Need forCsv = csv ? Need::Required : Need::Optional;
+    for (auto [key, target] : {std::pair{"csv_inbox", &out.csvInbox},
+                               {"csv_processed", &out.csvProcessed},
+                               {"csv_outbox", &out.csvOutbox}}) {
+        if (auto value = shop->text(key, forCsv)) {
+            *target = resolved(baseDir, *value);
+        }
+    }
+    if (auto seconds = shop->integer("pull_interval_seconds", 0, 86400, Need::Optional)) {
+        out.pullIntervalSeconds = static_cast<int>(*seconds);
+    }
+    if (auto seconds = shop->integer("retry_first_seconds", 1, 3600, Need::Optional)) {
+        out.retryFirstSeconds = static_cast<int>(*seconds);
+    }
+    if (auto seconds = shop->integer("retry_max_seconds", 1, 86400, Need::Optional)) {
+        out.retryMaxSeconds = static_cast<int>(*seconds);
+    }
+    if (out.retryMaxSeconds < out.retryFirstSeconds) {
+        shop->error("retry_max_seconds", "must be at least retry_first_seconds (" +
+                                             std::to_string(out.retryFirstSeconds) + ")");
+    }
+    shop->finish();
+}
+
+void readLabels(Section& root, StationConfig& cfg, const std::filesystem::path& baseDir) {
+    auto labels = root.table("labels", Need::Optional);
+    if (!labels) {
+        return;
+    }
+    if (auto dir = labels->text("templates_dir", Need::Required)) {
+        const auto path = resolved(baseDir, *dir);
+        std::error_code ec;
+        if (!std::filesystem::is_directory(path, ec)) {
+            labels->error("templates_dir", "is not a folder: " + path.string());
+        } else {
+            cfg.labelTemplatesDir = path;
+        }
+    }
+    labels->finish();
 }
 
 void readDemo(Section& root, StationConfig& cfg, const std::filesystem::path& baseDir) {
@@ -975,6 +1178,8 @@ LoadResult parseConfig(std::string_view text, const std::string& sourceName,
     readScanners(root, cfg);
     readScale(root, cfg);
     readPrinters(root, cfg);
+    readLabels(root, cfg, baseDir);
+    readShop(root, cfg, baseDir);
     readDemo(root, cfg, baseDir);
     root.finish();
 

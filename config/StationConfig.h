@@ -64,10 +64,47 @@ struct ScaleConfig {
 
 struct PrinterConfig {
     std::string name;
-    std::string role;      // "shipping" (more roles come with the labels issue)
+    std::string role;      // "shipping" (labels) or "documents" (pick lists, packing slips)
     std::string kind;      // "directory": each job written to a file in `path`
-    std::string language;  // "zpl"
+    std::string language;  // "zpl" or "pdf"
     std::filesystem::path path;
+    std::string size = "4x6";  // template size: "4x6", "100x150", "a4", "a5"...
+    int dpi = 203;             // for ZPL: 203 or 300
+};
+
+// [shop]: where orders come from and where shipments go. config/ knows no adapter: the
+// station maps these onto the sync folder's settings.
+struct ShopConfig {
+    std::string adapter = "none";  // "woocommerce", "csv" or "none"
+
+    // WooCommerce REST v3
+    std::string url;  // "https://shop.example/wp-json"; plain http only for 127.0.0.1
+    std::string consumerKey;
+    std::string consumerSecret;  // or read from consumer_secret_file; never logged
+    std::string auth = "basic";  // "basic" or "query"
+    bool verifyTls = true;
+    std::filesystem::path caFile;
+    int timeoutSeconds = 15;
+    std::vector<std::string> readyStatuses{"processing"};
+    std::vector<std::string> awaitingPaymentStatuses{"on-hold", "pending"};
+    std::string inProgressStatus = "processing";
+    std::string shippedStatus = "completed";
+    std::string riskScoreMetaKey = "_fraud_score";
+    std::string binMetaKey = "_bin_location";
+    std::string gtinMetaKey = "_gtin";
+    std::string weightMetaKey;      // empty: the product's weight field
+    std::string weightUnit = "kg";  // kg, g, lbs, oz
+    bool refundReturns = false;
+
+    // CSV exchange
+    std::filesystem::path csvInbox;
+    std::filesystem::path csvProcessed;
+    std::filesystem::path csvOutbox;
+
+    // The relay and the pull
+    int pullIntervalSeconds = 60;  // 0 = only on demand
+    int retryFirstSeconds = 2;     // first retry after a transient failure
+    int retryMaxSeconds = 900;     // the backoff never waits longer than this
 };
 
 struct StationConfig {
@@ -107,6 +144,11 @@ struct StationConfig {
     std::vector<ScannerConfig> scanners;
     std::optional<ScaleConfig> scale;
     std::vector<PrinterConfig> printers;
+
+    // [labels]: a folder of the merchant's templates; empty = the built-in ones only.
+    std::filesystem::path labelTemplatesDir;
+
+    ShopConfig shop;
 
     // [demo]
     std::filesystem::path demoOrders;  // JSON file of sample orders, loaded with --demo

@@ -13,6 +13,9 @@ namespace drivers {
 struct ScanEvent {
     std::string scanner;  // the configured name of the scanner that read it
     std::string code;     // as read, including any AIM prefix ("]E0...") and GS (0x1D) bytes
+    // Empty for a good scan. Otherwise why the code must not be used as it is (a keyboard
+    // layout mismatch, a malformed report), in a sentence for the person at the bench.
+    std::string problem{};
 };
 
 // Some transports can answer the scanner side (the TCP scanner writes a line back);

@@ -2,6 +2,10 @@
 // Layouts produce it from a template and a value; the ZPL, PDF and PNG renderers draw it.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -50,10 +54,53 @@ struct BarcodeItem {
     std::string data;
 };
 
+// A black-and-white picture, row by row: 1 is a black dot, 0 leaves the paper white.
+struct Bitmap {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> dark;
+
+    bool at(int x, int y) const { return dark[static_cast<std::size_t>(y * width + x)] != 0; }
+};
+
+// A picture (a logo) scaled into its box as large as its proportions allow, centred. The
+// bitmap is shared by every page and every label laid out from the same template.
+struct ImageItem {
+    double x = 0;
+    double y = 0;
+    double width = 0;
+    double height = 0;
+    std::shared_ptr<const Bitmap> bitmap;  // null: nothing is drawn
+};
+
+// Where a picture lands on a printer with `dotsPerMm`: the largest whole-dot size that keeps
+// its proportions inside the box, centred in it. Shared by the ZPL and PNG renderers so that
+// the preview shows what the printer prints.
+struct ImagePlacement {
+    int x = 0;
+    int y = 0;
+    int width = 0;
+    int height = 0;
+};
+
+inline ImagePlacement placeImage(const ImageItem& image, int pixelsWide, int pixelsHigh,
+                                 double dotsPerMm) {
+    const double boxWidth = image.width * dotsPerMm;
+    const double boxHeight = image.height * dotsPerMm;
+    const double scale = std::min(boxWidth / pixelsWide, boxHeight / pixelsHigh);
+    ImagePlacement at;
+    at.width = std::max(1, static_cast<int>(pixelsWide * scale));
+    at.height = std::max(1, static_cast<int>(pixelsHigh * scale));
+    at.x = static_cast<int>(std::lround(image.x * dotsPerMm + (boxWidth - at.width) / 2));
+    at.y = static_cast<int>(std::lround(image.y * dotsPerMm + (boxHeight - at.height) / 2));
+    return at;
+}
+
 struct Page {
     std::vector<TextItem> texts;
     std::vector<BoxItem> boxes;
     std::vector<BarcodeItem> barcodes;
+    std::vector<ImageItem> images;
 };
 
 struct Document {

@@ -62,6 +62,11 @@ void PageBuilder::newPage() {
     Page& p = page();
     p.boxes = layout_.boxes;
     p.texts = layout_.texts;  // fitted when the template was read
+    for (const TemplateImage& image : layout_.images) {
+        if (image.item.bitmap) {
+            p.images.push_back(image.item);
+        }
+    }
 }
 
 void PageBuilder::placeText(const Field& f, double y, double height, std::string_view value,

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
+#include <vector>
 
 namespace labels {
 
@@ -66,6 +67,37 @@ struct PdfRenderer::Impl {
             out.back().second += static_cast<char>(g.code);
         }
         return out;
+    }
+
+    // A 1-bit gray image (0 black, 1 white), as large as the box allows, centred.
+    void image(HPDF_Doc pdf, HPDF_Page page, double pageHeight, const ImageItem& item) {
+        const Bitmap& bitmap = *item.bitmap;
+        const std::size_t bytesPerRow = (static_cast<std::size_t>(bitmap.width) + 7) / 8;
+        std::vector<HPDF_BYTE> bits(bytesPerRow * static_cast<std::size_t>(bitmap.height), 0xFF);
+        for (int y = 0; y < bitmap.height; ++y) {
+            for (int x = 0; x < bitmap.width; ++x) {
+                if (bitmap.at(x, y)) {
+                    bits[static_cast<std::size_t>(y) * bytesPerRow +
+                         static_cast<std::size_t>(x) / 8] &=
+                        static_cast<HPDF_BYTE>(~(0x80 >> (x % 8)));
+                }
+            }
+        }
+        HPDF_Image picture =
+            HPDF_LoadRawImageFromMem(pdf, bits.data(), static_cast<HPDF_UINT>(bitmap.width),
+                                     static_cast<HPDF_UINT>(bitmap.height), HPDF_CS_DEVICE_GRAY, 1);
+        if (picture == nullptr) {
+            return;  // the error stays on the document and fails the render
+        }
+        const double scale = std::min(item.width / bitmap.width, item.height / bitmap.height);
+        const double width = bitmap.width * scale;
+        const double height = bitmap.height * scale;
+        const double x = item.x + (item.width - width) / 2;
+        const double y = item.y + (item.height - height) / 2;
+        HPDF_Page_DrawImage(page, picture, static_cast<HPDF_REAL>(x * kPointsPerMm),
+                            static_cast<HPDF_REAL>(pageHeight - (y + height) * kPointsPerMm),
+                            static_cast<HPDF_REAL>(width * kPointsPerMm),
+                            static_cast<HPDF_REAL>(height * kPointsPerMm));
     }
 
     void text(HPDF_Page page, double pageHeight, const TextItem& item) {
@@ -192,6 +224,11 @@ PdfResult PdfRenderer::render(const Document& document) {
         }
         if (!p.boxes.empty() || !p.barcodes.empty()) {
             HPDF_Page_Fill(page);
+        }
+        for (const ImageItem& image : p.images) {
+            if (image.bitmap && image.bitmap->width > 0 && image.bitmap->height > 0) {
+                impl_->image(doc, page, height, image);
+            }
         }
         for (const TextItem& t : p.texts) {
             if (!t.text.empty()) {

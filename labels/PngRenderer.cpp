@@ -74,6 +74,37 @@ std::string encodePng(const Raster& raster) {
     return out;
 }
 
+DecodedPng decodePng(std::string_view png) {
+    DecodedPng out;
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    if (png_image_begin_read_from_memory(&image, png.data(), png.size()) == 0) {
+        out.error = std::string("not a PNG image: ") + image.message;
+        return out;
+    }
+    // A logo is small; this keeps a hostile header from asking for gigabytes.
+    constexpr png_uint_32 kMaxSide = 10000;
+    if (image.width == 0 || image.height == 0 || image.width > kMaxSide ||
+        image.height > kMaxSide) {
+        png_image_free(&image);
+        out.error = "PNG image of " + std::to_string(image.width) + " x " +
+                    std::to_string(image.height) + " pixels: at most " + std::to_string(kMaxSide) +
+                    " on a side";
+        return out;
+    }
+    image.format = PNG_FORMAT_GRAY;
+    out.raster.width = static_cast<int>(image.width);
+    out.raster.height = static_cast<int>(image.height);
+    out.raster.pixels.resize(PNG_IMAGE_SIZE(image));
+    const png_color white{255, 255, 255};
+    if (png_image_finish_read(&image, &white, out.raster.pixels.data(), 0, nullptr) == 0) {
+        out = {};
+        out.error = std::string("cannot read the PNG image: ") + image.message;
+        png_image_free(&image);
+    }
+    return out;
+}
+
 struct PngRenderer::Impl {
     FT_Library library = nullptr;
     FT_Face faces[2] = {nullptr, nullptr};
@@ -184,6 +215,20 @@ Raster PngRenderer::rasterize(const Document& document, std::size_t pageIndex, i
             for (int x = 0; x < m.width; ++x) {
                 if (m.at(x, y)) {
                     canvas.fill(x0 + x * module, y0 + y * rowHeight, module, rowHeight);
+                }
+            }
+        }
+    }
+    for (const ImageItem& image : page.images) {
+        if (!image.bitmap) {
+            continue;
+        }
+        const Bitmap& bitmap = *image.bitmap;
+        const ImagePlacement at = placeImage(image, bitmap.width, bitmap.height, dotsPerMm);
+        for (int y = 0; y < at.height; ++y) {
+            for (int x = 0; x < at.width; ++x) {
+                if (bitmap.at(x * bitmap.width / at.width, y * bitmap.height / at.height)) {
+                    canvas.fill(at.x + x, at.y + y, 1, 1);
                 }
             }
         }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace labels {
@@ -19,6 +20,15 @@ struct Raster {
 };
 
 std::string encodePng(const Raster& raster);
+
+struct DecodedPng {
+    Raster raster;      // empty when error is set
+    std::string error;  // why the bytes are not a PNG we can read
+};
+
+// Any PNG (gray, palette, colour, with or without transparency, 16 bits) as 8-bit gray,
+// transparent parts composed on white: for logos, and for the tests that read rendered labels.
+DecodedPng decodePng(std::string_view png);
 
 // The DejaVu Sans pair from Debian's fonts-dejavu-core.
 constexpr const char* kDefaultFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";

@@ -1,5 +1,6 @@
 #include "labels/Template.h"
 
+#include "labels/PngRenderer.h"
 #include "labels/Text.h"
 
 #include <toml++/toml.h>
@@ -55,11 +56,14 @@ std::set<std::string_view> knownFields(DocumentKind kind) {
 }
 
 struct ParseError {
+    toml::source_position where;  // line 0: unknown
+    std::string key;              // "fields.order.x"
     std::string message;
 };
 
 class Reader {
   public:
+    // `path` is the dotted key of the table ("fields.order"), empty at the top level.
     Reader(const toml::table& table, std::string path) : table_(table), path_(std::move(path)) {}
 
     double number(std::string_view key, std::optional<double> fallback, double min, double max) {
@@ -118,8 +122,20 @@ class Reader {
         fail("align", "must be one of left, center, right");
     }
 
+    // At the value of `key` if the file has it, else at the table that should hold it.
     [[noreturn]] void fail(std::string_view key, const std::string& message) const {
-        throw ParseError{path_ + "." + std::string(key) + ": " + message};
+        const toml::node* node = table_.get(key);
+        throw ParseError{(node != nullptr ? node->source() : table_.source()).begin, keyPath(key),
+                         message};
+    }
+
+    // About the table as a whole.
+    [[noreturn]] void failHere(const std::string& message) const {
+        throw ParseError{table_.source().begin, path_, message};
+    }
+
+    std::string keyPath(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
     }
 
     const toml::table& table() const { return table_; }
@@ -144,16 +160,16 @@ constexpr double kMaxMm = 1000;
 const toml::table& tableAt(const toml::node& node, const std::string& path) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
-        throw ParseError{path + ": must be a table"};
+        throw ParseError{node.source().begin, path, "must be a table"};
     }
     return *table;
 }
 
 void checkOnPage(const Template& t, double x, double y, double width, double height,
-                 const std::string& path) {
+                 const Reader& r) {
     if (x + width > t.widthMm + 0.01 || y + height > t.heightMm + 0.01) {
-        throw ParseError{path + ": goes past the edge of the page (" + std::to_string(t.widthMm) +
-                         " x " + std::to_string(t.heightMm) + " mm)"};
+        r.failHere("goes past the edge of the page (" + std::to_string(t.widthMm) + " x " +
+                   std::to_string(t.heightMm) + " mm)");
     }
 }
 
@@ -217,13 +233,12 @@ Field parseField(const toml::table& table, const std::string& path, const Templa
             r.fail("cell_height", "is required, and cells must fit in the width");
         }
     }
-    checkOnPage(t, f.x, f.y, f.width, f.height, path);
+    checkOnPage(t, f.x, f.y, f.width, f.height, r);
     return f;
 }
 
-Template parse(const toml::table& root, std::string_view sourceName) {
-    const std::string file(sourceName);
-    Reader top(root, file);
+Template parse(const toml::table& root) {
+    Reader top(root, "");
     Template t;
     const std::string kind = top.text("kind", "");
     bool found = false;
@@ -244,9 +259,9 @@ Template parse(const toml::table& root, std::string_view sourceName) {
     }
     const toml::node* page = root.get("page");
     if (page == nullptr) {
-        throw ParseError{file + ".page: is required"};
+        top.fail("page", "is required");
     }
-    Reader p(tableAt(*page, file + ".page"), file + ".page");
+    Reader p(tableAt(*page, "page"), "page");
     t.widthMm = p.number("width", std::nullopt, 10, kMaxMm);
     t.heightMm = p.number("height", std::nullopt, 10, kMaxMm);
 
@@ -256,7 +271,7 @@ Template parse(const toml::table& root, std::string_view sourceName) {
             top.fail("text", "must be an array of tables ([[text]])");
         }
         for (std::size_t i = 0; i < array->size(); ++i) {
-            const std::string path = file + ".text[" + std::to_string(i) + "]";
+            const std::string path = "text[" + std::to_string(i) + "]";
             Reader r(tableAt(*array->get(i), path), path);
             TextItem item;
             item.x = r.number("x", std::nullopt, 0, kMaxMm);
@@ -266,7 +281,7 @@ Template parse(const toml::table& root, std::string_view sourceName) {
             item.bold = r.flag("bold");
             item.align = r.align();
             item.text = r.text("text", "");
-            checkOnPage(t, item.x, item.y, item.width, 0, path);
+            checkOnPage(t, item.x, item.y, item.width, 0, r);
             // Fitted once here, not on every page: one line, shrunk by at most 30%.
             const FittedText fitted =
                 fitText(item.text, item.width, 1, item.sizePt, item.sizePt * 0.7, item.bold);
@@ -281,27 +296,52 @@ Template parse(const toml::table& root, std::string_view sourceName) {
             top.fail("box", "must be an array of tables ([[box]])");
         }
         for (std::size_t i = 0; i < array->size(); ++i) {
-            const std::string path = file + ".box[" + std::to_string(i) + "]";
+            const std::string path = "box[" + std::to_string(i) + "]";
             Reader r(tableAt(*array->get(i), path), path);
             BoxItem box;
             box.x = r.number("x", std::nullopt, 0, kMaxMm);
             box.y = r.number("y", std::nullopt, 0, kMaxMm);
             box.width = r.number("width", std::nullopt, 0.1, kMaxMm);
             box.height = r.number("height", std::nullopt, 0.1, kMaxMm);
-            checkOnPage(t, box.x, box.y, box.width, box.height, path);
+            checkOnPage(t, box.x, box.y, box.width, box.height, r);
             t.boxes.push_back(box);
+        }
+    }
+    if (const toml::node* images = root.get("image")) {
+        const toml::array* array = images->as_array();
+        if (array == nullptr) {
+            top.fail("image", "must be an array of tables ([[image]])");
+        }
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            const std::string path = "image[" + std::to_string(i) + "]";
+            Reader r(tableAt(*array->get(i), path), path);
+            TemplateImage image;
+            image.item.x = r.number("x", std::nullopt, 0, kMaxMm);
+            image.item.y = r.number("y", std::nullopt, 0, kMaxMm);
+            image.item.width = r.number("width", std::nullopt, 1, kMaxMm);
+            image.item.height = r.number("height", std::nullopt, 1, kMaxMm);
+            image.file = r.text("file", "");
+            if (image.file.empty()) {
+                r.fail("file", "is required: the PNG file of the picture, e.g. \"logo.png\"");
+            }
+            const auto where = r.table().get("file")->source().begin;
+            image.line = static_cast<int>(where.line);
+            image.column = static_cast<int>(where.column);
+            checkOnPage(t, image.item.x, image.item.y, image.item.width, image.item.height, r);
+            t.images.push_back(std::move(image));
         }
     }
     const std::set<std::string_view> known = knownFields(t.kind);
     if (const toml::node* fields = root.get("fields")) {
-        for (const auto& [key, node] : tableAt(*fields, file + ".fields")) {
-            const std::string path = file + ".fields." + std::string(key.str());
+        for (const auto& [key, node] : tableAt(*fields, "fields")) {
+            const std::string path = "fields." + std::string(key.str());
             if (!known.contains(key.str())) {
                 std::string list;
                 for (std::string_view name : known) {
                     list += (list.empty() ? "" : ", ") + std::string(name);
                 }
-                throw ParseError{path + ": unknown field for a " + kind + "; known: " + list};
+                throw ParseError{node.source().begin, path,
+                                 "unknown field for a " + kind + "; known: " + list};
             }
             t.fields.emplace(std::string(key.str()), parseField(tableAt(node, path), path, t));
         }
@@ -329,15 +369,39 @@ TemplateResult parseTemplate(std::string_view toml, std::string_view sourceName)
     TemplateResult result;
     try {
         const toml::table root = toml::parse(toml, sourceName);
-        result.layout = parse(root, sourceName);
+        result.layout = parse(root);
     } catch (const toml::parse_error& e) {
         const auto& begin = e.source().begin;
         result.error = std::string(sourceName) + ":" + std::to_string(begin.line) + ":" +
                        std::to_string(begin.column) + ": " + std::string(e.description());
     } catch (const ParseError& e) {
-        result.error = e.message;
+        result.error = std::string(sourceName);
+        if (e.where.line > 0) {
+            result.error +=
+                ":" + std::to_string(e.where.line) + ":" + std::to_string(e.where.column);
+        }
+        result.error += ": " + (e.key.empty() ? "" : e.key + ": ") + e.message;
     }
     return result;
+}
+
+std::string attachImage(Template& layout, std::size_t index, std::string_view png) {
+    if (index >= layout.images.size()) {
+        return "the template has no image " + std::to_string(index);
+    }
+    const DecodedPng decoded = decodePng(png);
+    if (!decoded.error.empty()) {
+        return decoded.error;
+    }
+    auto bitmap = std::make_shared<Bitmap>();
+    bitmap->width = decoded.raster.width;
+    bitmap->height = decoded.raster.height;
+    bitmap->dark.resize(decoded.raster.pixels.size());
+    for (std::size_t i = 0; i < decoded.raster.pixels.size(); ++i) {
+        bitmap->dark[i] = decoded.raster.pixels[i] < 128 ? 1 : 0;
+    }
+    layout.images[index].item.bitmap = std::move(bitmap);
+    return {};
 }
 
 namespace {

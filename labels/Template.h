@@ -46,13 +46,23 @@ struct Field {
     double cellHeight = 0;
 };
 
+// A picture the template places on every page (`[[image]]`): the file is named in the
+// template, read by the caller (labels does no I/O) and given to attachImage.
+struct TemplateImage {
+    ImageItem item;    // its bitmap is null until attachImage
+    std::string file;  // as written in the template, relative to the template's folder
+    int line = 0;      // where `file` is written, for errors about the file
+    int column = 0;
+};
+
 struct Template {
     DocumentKind kind = DocumentKind::ShippingLabel;
     std::string size;  // "4x6", "100x150", "a4"...
     double widthMm = 0;
     double heightMm = 0;
-    std::vector<TextItem> texts;  // fixed captions, on every page, fitted to their width
-    std::vector<BoxItem> boxes;   // rules and frames, on every page
+    std::vector<TextItem> texts;        // fixed captions, on every page, fitted to their width
+    std::vector<BoxItem> boxes;         // rules and frames, on every page
+    std::vector<TemplateImage> images;  // logos, on every page
     std::map<std::string, Field, std::less<>> fields;
 
     const Field* field(std::string_view name) const;
@@ -60,11 +70,18 @@ struct Template {
 
 struct TemplateResult {
     std::optional<Template> layout;  // set only when error is empty
-    std::string error;               // "shipping-label-4x6.toml: fields.sender.x: ..."
+    // "shipping-label-4x6.toml:12:5: fields.sender.x: must be a number": the file, the line
+    // and column of the value (or of its table when the value is missing), the key, why.
+    std::string error;
 };
 
 // Parses and validates a template: known document kind and field names, boxes on the page.
 TemplateResult parseTemplate(std::string_view toml, std::string_view sourceName);
+
+// Gives `layout.images[index]` its picture from the bytes of a PNG file (any colour type;
+// transparent parts count as white, other pixels are black below half brightness). Returns
+// why it cannot, or an empty string.
+std::string attachImage(Template& layout, std::size_t index, std::string_view png);
 
 // The built-in template for a document and size, or null if there is none.
 const Template* defaultTemplate(DocumentKind kind, std::string_view size);

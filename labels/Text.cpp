@@ -119,108 +119,254 @@ double widthMm(std::u32string_view text, double sizePt, bool bold) {
     return static_cast<double>(total) / 1000.0 * sizePt * kMmPerPoint;
 }
 
+void appendUtf8(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        const char bytes[] = {static_cast<char>(0xC0 | (c >> 6)),
+                              static_cast<char>(0x80 | (c & 0x3F))};
+        out.append(bytes, 2);
+    } else if (c < 0x10000) {
+        const char bytes[] = {static_cast<char>(0xE0 | (c >> 12)),
+                              static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
+                              static_cast<char>(0x80 | (c & 0x3F))};
+        out.append(bytes, 3);
+    } else {
+        const char bytes[] = {
+            static_cast<char>(0xF0 | (c >> 18)), static_cast<char>(0x80 | ((c >> 12) & 0x3F)),
+            static_cast<char>(0x80 | ((c >> 6) & 0x3F)), static_cast<char>(0x80 | (c & 0x3F))};
+        out.append(bytes, 4);
+    }
+}
+
 std::string joinUtf8(std::u32string_view text) {
     std::string out;
     for (char32_t c : text) {
-        out += toUtf8(c);
+        appendUtf8(out, c);
     }
     return out;
 }
 
-// Greedy wrapping of one paragraph; words are separated by spaces. Widths are summed in
-// thousandths of an em, so each character is looked up once.
-void wrapParagraph(std::u32string_view paragraph, double maxWidth, double sizePt, bool bold,
-                   std::vector<std::u32string>& lines) {
-    const double emsPerMm = 1000.0 / (sizePt * kMmPerPoint);
-    const long limit = static_cast<long>(maxWidth * emsPerMm);
-    const long space = advance(U' ', bold);
-    std::u32string line;
-    long lineWidth = 0;
-    std::size_t i = 0;
-    while (i < paragraph.size()) {
-        while (i < paragraph.size() && paragraph[i] == U' ') {
-            ++i;
-        }
-        std::size_t end = paragraph.find(U' ', i);
-        if (end == std::u32string_view::npos) {
-            end = paragraph.size();
-        }
-        if (i >= end) {
-            break;
-        }
-        std::u32string_view word = paragraph.substr(i, end - i);
-        i = end;
-        long wordWidth = 0;
-        for (char32_t c : word) {
-            wordWidth += advance(c, bold);
-        }
-        if (!line.empty() && lineWidth + space + wordWidth <= limit) {
-            line += U' ';
-            line += word;
-            lineWidth += space + wordWidth;
-            continue;
-        }
-        if (line.empty() && wordWidth <= limit) {
-            line = word;
-            lineWidth = wordWidth;
-            continue;
-        }
-        if (!line.empty()) {
-            lines.push_back(std::move(line));
-            line.clear();
-            lineWidth = 0;
-        }
-        // A word wider than the line: break it between characters.
-        for (char32_t c : word) {
-            const long w = advance(c, bold);
-            if (!line.empty() && lineWidth + w > limit) {
-                lines.push_back(std::move(line));
-                line.clear();
-                lineWidth = 0;
-            }
-            line += c;
-            lineWidth += w;
-        }
+// Decodes the UTF-8 sequence at text[i]: its code point and length, or length 0 for a byte
+// that starts no valid character (a stray continuation byte, a truncated or overlong
+// sequence, a surrogate, a value past U+10FFFF).
+struct Decoded {
+    char32_t codePoint = 0;
+    std::size_t length = 0;
+};
+
+Decoded decodeAt(std::string_view text, std::size_t i) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+        return {lead, 1};
     }
-    if (!line.empty()) {
-        lines.push_back(std::move(line));
+    std::size_t length = 0;
+    char32_t codePoint = 0;
+    if ((lead & 0xE0) == 0xC0) {
+        length = 2;
+        codePoint = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+        length = 3;
+        codePoint = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+        length = 4;
+        codePoint = lead & 0x07;
+    } else {
+        return {};
     }
+    if (i + length > text.size()) {
+        return {};
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+        const auto next = static_cast<unsigned char>(text[i + k]);
+        if ((next & 0xC0) != 0x80) {
+            return {};
+        }
+        codePoint = (codePoint << 6) | (next & 0x3F);
+    }
+    constexpr char32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (codePoint < kMinForLength[length] || codePoint > 0x10FFFF ||
+        (codePoint >= 0xD800 && codePoint <= 0xDFFF)) {
+        return {};
+    }
+    return {codePoint, length};
 }
 
-std::vector<std::u32string> wrap(std::u32string_view text, double maxWidth, double sizePt,
-                                 bool bold) {
-    std::vector<std::u32string> lines;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find(U'\n', start);
-        if (end == std::u32string_view::npos) {
-            end = text.size();
-        }
-        wrapParagraph(text.substr(start, end - start), maxWidth, sizePt, bold, lines);
-        start = end + 1;
+bool isControl(char32_t c) {
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F);
+}
+
+// The text as fitText sees it: cleaned, decoded once, with each character's width in both
+// weights and where its bytes start in `utf8`, so that lines are copied out as bytes.
+struct Glyphs {
+    std::string utf8;                   // cleaned, newlines kept
+    std::vector<char32_t> codePoints;   // of utf8
+    std::vector<std::uint32_t> offset;  // byte offset of each code point, plus the end
+};
+
+// A run of characters [begin, end) of one line; the runs of a line are joined by one space.
+struct Run {
+    std::uint32_t begin;
+    std::uint32_t end;
+};
+
+struct Line {
+    std::uint32_t firstRun;
+    std::uint32_t runCount;
+};
+
+struct Wrapped {
+    std::vector<Run> runs;
+    std::vector<Line> lines;
+
+    void clear() {
+        runs.clear();
+        lines.clear();
     }
-    return lines;
+};
+
+// Greedy wrapping, paragraph by paragraph ('\n'); words are separated by spaces. Widths are
+// summed in thousandths of an em, so the same words wrap at any size with one limit.
+class Wrapper {
+  public:
+    Wrapper(const Glyphs& glyphs, bool bold, Wrapped& out)
+        : glyphs_(glyphs), bold_(bold), out_(out) {}
+
+    void wrap(double maxWidth, double sizePt) {
+        const double emsPerMm = 1000.0 / (sizePt * kMmPerPoint);
+        limit_ = static_cast<long>(maxWidth * emsPerMm);
+        space_ = advance(U' ', bold_);
+        out_.clear();
+        const auto& text = glyphs_.codePoints;
+        const auto size = static_cast<std::uint32_t>(text.size());
+        std::uint32_t i = 0;
+        lineOpen_ = false;
+        while (i <= size) {
+            // One paragraph: up to the next newline or the end.
+            while (i < size && text[i] != U'\n') {
+                if (text[i] == U' ') {
+                    ++i;
+                    continue;
+                }
+                std::uint32_t end = i;
+                long wordWidth = 0;
+                while (end < size && text[end] != U' ' && text[end] != U'\n') {
+                    wordWidth += advance(text[end], bold_);
+                    ++end;
+                }
+                word(i, end, wordWidth);
+                i = end;
+            }
+            closeLine();
+            ++i;
+        }
+    }
+
+  private:
+    void word(std::uint32_t begin, std::uint32_t end, long wordWidth) {
+        if (lineOpen_ && lineWidth_ + space_ + wordWidth <= limit_) {
+            addRun(begin, end);
+            lineWidth_ += space_ + wordWidth;
+            return;
+        }
+        if (!lineOpen_ && wordWidth <= limit_) {
+            openLine();
+            addRun(begin, end);
+            lineWidth_ = wordWidth;
+            return;
+        }
+        closeLine();
+        // A word wider than the line: break it between characters.
+        std::uint32_t pieceStart = begin;
+        for (std::uint32_t k = begin; k < end; ++k) {
+            const long w = advance(glyphs_.codePoints[k], bold_);
+            if (lineOpen_ && lineWidth_ + w > limit_) {
+                addRun(pieceStart, k);
+                closeLine();
+                pieceStart = k;
+            }
+            if (!lineOpen_) {
+                openLine();
+                lineWidth_ = 0;
+                pieceStart = k;
+            }
+            lineWidth_ += w;
+        }
+        // The rest of the word stays on the open line; later words may join it.
+        pendingBegin_ = pieceStart;
+        pendingEnd_ = end;
+        pending_ = true;
+    }
+
+    void openLine() {
+        out_.lines.push_back({static_cast<std::uint32_t>(out_.runs.size()), 0});
+        lineOpen_ = true;
+        pending_ = false;
+    }
+
+    void addRun(std::uint32_t begin, std::uint32_t end) {
+        flushPending();
+        out_.runs.push_back({begin, end});
+        ++out_.lines.back().runCount;
+    }
+
+    void flushPending() {
+        if (pending_) {
+            pending_ = false;
+            out_.runs.push_back({pendingBegin_, pendingEnd_});
+            ++out_.lines.back().runCount;
+        }
+    }
+
+    void closeLine() {
+        if (lineOpen_) {
+            flushPending();
+            lineOpen_ = false;
+        }
+    }
+
+    const Glyphs& glyphs_;
+    bool bold_;
+    Wrapped& out_;
+    long limit_ = 0;
+    long space_ = 0;
+    long lineWidth_ = 0;
+    bool lineOpen_ = false;
+    bool pending_ = false;
+    std::uint32_t pendingBegin_ = 0;
+    std::uint32_t pendingEnd_ = 0;
+};
+
+std::string lineText(const Glyphs& glyphs, const Wrapped& wrapped, const Line& line) {
+    std::string out;
+    for (std::uint32_t r = 0; r < line.runCount; ++r) {
+        const Run& run = wrapped.runs[line.firstRun + r];
+        if (r > 0) {
+            out += ' ';
+        }
+        out.append(glyphs.utf8, glyphs.offset[run.begin],
+                   glyphs.offset[run.end] - glyphs.offset[run.begin]);
+    }
+    return out;
+}
+
+std::u32string lineCodePoints(const Glyphs& glyphs, const Wrapped& wrapped, const Line& line) {
+    std::u32string out;
+    for (std::uint32_t r = 0; r < line.runCount; ++r) {
+        const Run& run = wrapped.runs[line.firstRun + r];
+        if (r > 0) {
+            out += U' ';
+        }
+        out.append(glyphs.codePoints.begin() + run.begin, glyphs.codePoints.begin() + run.end);
+    }
+    return out;
 }
 
 }  // namespace
 
 std::string toUtf8(char32_t c) {
     std::string out;
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
+    appendUtf8(out, c);
     return out;
 }
 
@@ -229,57 +375,56 @@ std::u32string toCodePoints(std::string_view text) {
     out.reserve(text.size());
     std::size_t i = 0;
     while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        char32_t codePoint = 0;
-        if (lead < 0x80) {
-            length = 1;
-            codePoint = lead;
-        } else if ((lead & 0xE0) == 0xC0) {
-            length = 2;
-            codePoint = lead & 0x1F;
-        } else if ((lead & 0xF0) == 0xE0) {
-            length = 3;
-            codePoint = lead & 0x0F;
-        } else if ((lead & 0xF8) == 0xF0) {
-            length = 4;
-            codePoint = lead & 0x07;
-        }
-        bool valid = length > 0 && i + length <= text.size();
-        for (std::size_t k = 1; valid && k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            valid = (next & 0xC0) == 0x80;
-            codePoint = (codePoint << 6) | (next & 0x3F);
-        }
-        // Overlong forms, surrogates and values past U+10FFFF are not characters either.
-        constexpr char32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (valid && (codePoint < kMinForLength[length] || codePoint > 0x10FFFF ||
-                      (codePoint >= 0xD800 && codePoint <= 0xDFFF))) {
-            valid = false;
-        }
-        if (!valid) {
+        const Decoded d = decodeAt(text, i);
+        if (d.length == 0) {
             out += U'?';
             ++i;
             continue;
         }
-        out += codePoint;
-        i += length;
+        out += d.codePoint;
+        i += d.length;
     }
     return out;
 }
 
+namespace {
+
+void appendClean(std::string& out, std::string_view text, bool keepNewlines) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // Printable ASCII, the common case, is copied in runs.
+        std::size_t run = i;
+        while (run < text.size() && text[run] >= 0x20 && text[run] < 0x7F) {
+            ++run;
+        }
+        out.append(text, i, run - i);
+        i = run;
+        if (i >= text.size()) {
+            break;
+        }
+        const Decoded d = decodeAt(text, i);
+        if (d.length == 0) {
+            out += '?';
+            ++i;
+        } else if (d.codePoint == U'\n' && keepNewlines) {
+            out += '\n';
+            ++i;
+        } else if (isControl(d.codePoint)) {
+            out += ' ';
+            i += d.length;
+        } else {
+            out.append(text, i, d.length);
+            i += d.length;
+        }
+    }
+}
+
+}  // namespace
+
 std::string cleanText(std::string_view text, bool keepNewlines) {
     std::string out;
     out.reserve(text.size());
-    for (char32_t c : toCodePoints(text)) {
-        if (c == U'\n' && keepNewlines) {
-            out += '\n';
-        } else if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
-            out += ' ';
-        } else {
-            out += toUtf8(c);
-        }
-    }
+    appendClean(out, text, keepNewlines);
     return out;
 }
 
@@ -290,12 +435,23 @@ double textWidthMm(std::string_view utf8, double sizePt, bool bold) {
 FittedText fitText(std::string_view text, double widthMm_, int maxLines, double sizePt,
                    double minSizePt, bool bold, double heightMm) {
     FittedText fitted;
-    std::u32string codePoints = toCodePoints(text);
-    for (char32_t& c : codePoints) {
-        if (c != U'\n' && (c < 0x20 || (c >= 0x7F && c <= 0x9F))) {
-            c = U' ';
-        }
+    // Scratch space kept from call to call: a label fits a dozen texts, and allocating these
+    // each time cost a fifth of the render.
+    thread_local Glyphs glyphs;
+    thread_local Wrapped wrapped;
+    // Control characters other than newlines become spaces, invalid bytes '?'.
+    glyphs.utf8.clear();
+    appendClean(glyphs.utf8, text, true);
+    glyphs.codePoints.clear();
+    glyphs.offset.clear();
+    for (std::size_t i = 0; i < glyphs.utf8.size();) {
+        const Decoded d = decodeAt(glyphs.utf8, i);
+        glyphs.codePoints.push_back(d.codePoint);
+        glyphs.offset.push_back(static_cast<std::uint32_t>(i));
+        i += d.length;
     }
+    glyphs.offset.push_back(static_cast<std::uint32_t>(glyphs.utf8.size()));
+
     minSizePt = std::min(minSizePt, sizePt);
     auto linesAt = [&](double size) {
         if (maxLines > 0) {
@@ -304,20 +460,28 @@ FittedText fitText(std::string_view text, double widthMm_, int maxLines, double 
         const double line = size * kLineSpacing * kMmPerPoint;
         return std::max(1, static_cast<int>((heightMm + 0.01) / line));
     };
-    std::vector<std::u32string> lines;
+    Wrapper wrapper(glyphs, bold, wrapped);
     double size = sizePt;
     for (;;) {
-        lines = wrap(codePoints, widthMm_, size, bold);
-        if (static_cast<int>(lines.size()) <= linesAt(size) || size <= minSizePt) {
+        wrapper.wrap(widthMm_, size);
+        if (static_cast<int>(wrapped.lines.size()) <= linesAt(size) || size <= minSizePt) {
             break;
         }
         size = std::max(minSizePt, size - 0.5);
     }
     fitted.sizePt = size;
     const auto most = static_cast<std::size_t>(linesAt(size));
-    if (lines.size() > most) {
-        lines.resize(most);
-        std::u32string& last = lines.back();
+    const bool cut = wrapped.lines.size() > most;
+    const std::size_t kept = cut ? most : wrapped.lines.size();
+    fitted.lines.reserve(kept);
+    for (std::size_t i = 0; i < kept; ++i) {
+        if (cut && i + 1 == kept) {
+            break;
+        }
+        fitted.lines.push_back(lineText(glyphs, wrapped, wrapped.lines[i]));
+    }
+    if (cut) {
+        std::u32string last = lineCodePoints(glyphs, wrapped, wrapped.lines[kept - 1]);
         const std::u32string ellipsis = U"\u2026";
         while (!last.empty() && widthMm(last + ellipsis, size, bold) > widthMm_) {
             last.pop_back();
@@ -326,10 +490,8 @@ FittedText fitText(std::string_view text, double widthMm_, int maxLines, double 
             last.pop_back();
         }
         last += ellipsis;
+        fitted.lines.push_back(joinUtf8(last));
         fitted.cut = true;
-    }
-    for (const auto& line : lines) {
-        fitted.lines.push_back(joinUtf8(line));
     }
     return fitted;
 }

@@ -15,7 +15,15 @@ stationd demo: data in $data, labels written to $data/labels/
   status    $build/bin/stationctl status ; $build/bin/stationctl orders
   badges    U-1001 Alice (packer), U-1002 Bruno (packer), U-2001 Chloé (returns), U-9001 Sophie (supervisor)
   commands  docs/barcodes.md
+  shop      http://127.0.0.1:8081/wp-json (WooCommerce simulator; counts: curl 127.0.0.1:8081/_sim/counts)
+            $build/bin/stationctl sync   shows the outbox, the last success and error
 Stop with Ctrl-C.
 
 MSG
-exec "$build/bin/stationd" --config config/demo.toml --data-dir "$data" --demo
+# The demo shop the station syncs with ([shop] in config/demo.toml): a WooCommerce simulator on
+# 127.0.0.1:8081 holding the same orders. Stopped with the demo.
+"$build/bin/shopsim" --port 8081 --orders tools/shopsim/demo-shop.json --key ck_demo \
+    --secret cs_demo --quiet &
+shop_pid=$!
+trap 'kill $shop_pid 2>/dev/null || true' EXIT
+"$build/bin/stationd" --config config/demo.toml --data-dir "$data" --demo

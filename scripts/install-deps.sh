@@ -9,8 +9,12 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libsystemd-dev libssl-dev
   libgtest-dev libzxing-dev libhpdf-dev libpng-dev libfreetype-dev fonts-dejavu-core poppler-utils
   curl netcat-openbsd procps
+  clang libclang-rt-14-dev
   dpkg-dev fakeroot systemd
+  nodejs  # runs the independent ZPL renderer of the label tests (scripts/install-zpl-renderer.sh)
 )
+# Debian's npm, unless a Node.js that brings its own npm is installed already.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

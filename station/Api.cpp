@@ -23,6 +23,45 @@ std::optional<drivers::ScaleStatus> scaleStatusFrom(std::string_view s) {
     return std::nullopt;
 }
 
+// POST /api/print/pick-list and /api/print/packing-slips: {"orders": ["1001", ...]}.
+Response printDocument(Station& station, const Request& request, bool pickList) {
+    std::string why;
+    auto body = parseJsonBody(request, &why);
+    if (!body) {
+        return Response::error(http::status::bad_request, why);
+    }
+    const auto* list = field(*body, "orders");
+    if (!list || !list->is_array() || list->as_array().empty()) {
+        return Response::error(http::status::bad_request,
+                               "\"orders\" (a non-empty list of order numbers) is required");
+    }
+    std::vector<std::string> orders;
+    for (const auto& o : list->as_array()) {
+        if (!o.is_string() || o.as_string().empty()) {
+            return Response::error(http::status::bad_request,
+                                   "\"orders\" must hold order numbers as strings");
+        }
+        orders.emplace_back(o.as_string());
+    }
+    const PrintedDocument printed =
+        pickList ? station.printPickList(orders) : station.printPackingSlips(orders);
+    if (!printed.ok) {
+        return Response::error(
+            printed.unknownOrder ? http::status::not_found : http::status::conflict, printed.error);
+    }
+    boost::json::array numbers(printed.orders.begin(), printed.orders.end());
+    boost::json::array warnings(printed.warnings.begin(), printed.warnings.end());
+    const boost::json::object answer{{"ok", true},
+                                     {"job", printed.job},
+                                     {"printer", printed.printer},
+                                     {"language", printed.language},
+                                     {"pages", printed.pages},
+                                     {"bytes", printed.bytes.size()},
+                                     {"orders", std::move(numbers)},
+                                     {"warnings", std::move(warnings)}};
+    return Response::json(http::status::ok, answer);
+}
+
 }  // namespace
 
 Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulatedScale)
@@ -61,6 +100,33 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
         r.contentType = "text/plain; version=0.0.4; charset=utf-8";
         return r;
     });
+    server_.route(verb::get, "/api/sync", [this](const Request&) {
+        return Response::json(http::status::ok, station_.syncJson());
+    });
+    server_.route(verb::post, "/api/sync/pull", [this](const Request&) {
+        if (!station_.requestPull()) {
+            return Response::error(http::status::conflict,
+                                   "no shop is configured: set [shop] adapter in the config");
+        }
+        return Response::json(http::status::accepted, boost::json::object{{"pull", "requested"}});
+    });
+    server_.route(verb::post, "/api/sync/rows/{id}/retry", [this](const Request& r) {
+        int64_t id = 0;
+        try {
+            id = std::stoll(r.param("id"));
+        } catch (const std::exception&) {
+            return Response::error(http::status::bad_request, "row id must be a number");
+        }
+        if (!station_.retryOutboxRow(id, "api")) {
+            return Response::error(http::status::not_found,
+                                   "no parked outbox row " + r.param("id"));
+        }
+        return Response::json(http::status::ok, station_.syncJson());
+    });
+    server_.route(verb::post, "/api/print/pick-list",
+                  [this](const Request& r) { return printDocument(station_, r, true); });
+    server_.route(verb::post, "/api/print/packing-slips",
+                  [this](const Request& r) { return printDocument(station_, r, false); });
     server_.route(verb::post, "/api/scan", [this](const Request& r) { return scan(r); });
     server_.route(verb::post, "/api/scale", [this](const Request& r) { return scale(r); });
     server_.route(verb::post, "/api/orders/{number}/notes",

@@ -164,6 +164,24 @@ CREATE TABLE session (
 );
 INSERT INTO session (id) VALUES (1);
 )sql",
+    // v2: the shop sync. What the shop last said of an order, the alert a bench must see at its
+    // next scan, the shop's own line ids, and where the relay and the pull stand.
+    R"sql(
+ALTER TABLE orders ADD COLUMN shop_modified_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN shop_alert TEXT NOT NULL DEFAULT '';
+ALTER TABLE order_lines ADD COLUMN shop_line_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_pending ON outbox(state, order_number, id);
+CREATE TABLE sync_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    adapter TEXT NOT NULL DEFAULT '',
+    pull_cursor TEXT NOT NULL DEFAULT '',
+    last_pull_at TEXT,
+    last_success_at TEXT,
+    last_error TEXT NOT NULL DEFAULT '',
+    last_error_at TEXT
+);
+INSERT INTO sync_state (id) VALUES (1);
+)sql",
 };
 
 }  // namespace
@@ -177,6 +195,15 @@ std::string isoTime(std::chrono::system_clock::time_point t) {
     const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms.count() % 1000));
     return buf;
+}
+
+int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_point now) {
+    std::tm tm{};
+    if (iso.size() < 19 || !strptime(iso.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
+        return 0;
+    }
+    const auto then = std::chrono::system_clock::from_time_t(timegm(&tm));
+    return std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
 }
 
 Journal::Journal(const std::filesystem::path& file)
@@ -214,7 +241,7 @@ void Journal::migrate() {
             "): install the newer stationd or restore an older copy of the journal");
     }
     while (schemaVersion_ < latestSchemaVersion()) {
-        SQLite::Transaction tx(db_);
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
         db_.exec(kMigrations[schemaVersion_]);
         db_.exec("PRAGMA user_version = " + std::to_string(schemaVersion_ + 1));
         tx.commit();
@@ -248,6 +275,7 @@ void Journal::addOutbox(const std::string& at, const std::string& order, const s
     q->bind(3, kind);
     q->bind(4, payload);
     q->exec();
+    outboxWritten_ = true;
 }
 
 }  // namespace station

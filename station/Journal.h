@@ -6,9 +6,11 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "station/StatementCache.h"
 
@@ -34,6 +36,9 @@ class Journal {
                      bool internal = false);
     void addOutbox(const std::string& at, const std::string& order, const std::string& kind,
                    const std::string& payload);
+    // True once since rows were added to the outbox (whether or not their transaction kept
+    // them: a spurious wake of the relay costs one empty query).
+    bool takeOutboxWritten() { return std::exchange(outboxWritten_, false); }
 
   private:
     void migrate();
@@ -42,9 +47,12 @@ class Journal {
     SQLite::Database db_;
     StatementCache statements_{db_};
     int schemaVersion_ = 0;
+    bool outboxWritten_ = false;
 };
 
 // ISO 8601 UTC with milliseconds, as stored everywhere in the journal.
 std::string isoTime(std::chrono::system_clock::time_point t);
+// Whole seconds from such a time to `now`; 0 when the text is not one.
+int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_point now);
 
 }  // namespace station

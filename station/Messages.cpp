@@ -69,6 +69,23 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "La commande {order} est déjà expédiée"},
     {"order_cancelled", "Order {order} is cancelled: do not ship it",
      "La commande {order} est annulée : ne pas l'expédier"},
+    {"order_cancelled_in_shop",
+     "Order {order} was cancelled in the shop: stop packing, put the items back",
+     "La commande {order} a été annulée dans la boutique : arrêtez l'emballage, remettez les "
+     "articles en place"},
+    {"order_cancelled_in_shop_labels",
+     "Order {order} was cancelled in the shop: stop, put the items back; a supervisor must void "
+     "its labels",
+     "La commande {order} a été annulée dans la boutique : arrêtez, remettez les articles en place "
+     "; un superviseur doit annuler ses étiquettes"},
+    {"order_changed_in_shop",
+     "Order {order} was changed in the shop: scan it again to pack the new lines",
+     "La commande {order} a été modifiée dans la boutique : scannez-la à nouveau pour emballer les "
+     "nouvelles lignes"},
+    {"order_changed_in_shop_closed",
+     "Order {order} was changed in the shop after parcels were closed: call a supervisor",
+     "La commande {order} a été modifiée dans la boutique après la fermeture de colis : appelez un "
+     "superviseur"},
     {"order_complete", "All items of order {order} packed: weigh the parcel",
      "Tous les articles de la commande {order} sont emballés : pesez le colis"},
     {"order_held",
@@ -78,6 +95,8 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "doit scanner son badge"},
     {"order_held_approved", "Risk review of order {order} approved by {supervisor}",
      "Contrôle de risque de la commande {order} validé par {supervisor}"},
+    {"order_imported", "Order {order} received from the shop ({adapter})",
+     "Commande {order} reçue de la boutique ({adapter})"},
     {"order_on_other_station", "Order {order} is open on station {station}",
      "La commande {order} est ouverte sur le poste {station}"},
     {"order_opened", "Order {order}: {items} items to pack",
@@ -91,6 +110,15 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "Emballage de la commande {order} annulé : commande libérée"},
     {"order_shipped", "Order {order} shipped: {parcels} parcel(s)",
      "Commande {order} expédiée : {parcels} colis"},
+    {"order_shipped_elsewhere",
+     "Order {order} was already shipped from elsewhere: stop packing, put the items back",
+     "La commande {order} a déjà été expédiée ailleurs : arrêtez l'emballage, remettez les "
+     "articles en place"},
+    {"order_shipped_elsewhere_labels",
+     "Order {order} was already shipped from elsewhere: stop, put the items back; a supervisor "
+     "must void its labels",
+     "La commande {order} a déjà été expédiée ailleurs : arrêtez, remettez les articles en place ; "
+     "un superviseur doit annuler ses étiquettes"},
     {"order_unpaid", "Order {order} is not paid: do not ship before payment is confirmed",
      "La commande {order} n'est pas payée : ne pas expédier avant confirmation du paiement"},
     {"order_unpaid_cheque",
@@ -99,6 +127,8 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"order_unpaid_transfer",
      "Order {order} awaits a bank transfer: do not ship before payment is confirmed",
      "La commande {order} attend un virement : ne pas expédier avant confirmation du paiement"},
+    {"order_updated_from_shop", "Order {order} updated from the shop",
+     "Commande {order} mise à jour depuis la boutique"},
     {"parcel_closed", "Parcel {parcel} closed, tracking {tracking}",
      "Colis {parcel} fermé, suivi {tracking}"},
     {"parcel_closed_pickup", "Parcel {parcel} closed (customer pickup)",
@@ -116,6 +146,8 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"serial_required", "{name}: scan the serial number", "{name} : scannez le numéro de série"},
     {"supervisor_required", "Only a supervisor can approve: {what}",
      "Seul un superviseur peut valider : {what}"},
+    {"sync_row_retried", "Sending {kind} to the shop again (it failed with: {error})",
+     "Nouvel envoi de {kind} à la boutique (échec précédent : {error})"},
     {"too_many", "One too many: {name} already {packed}/{quantity}",
      "Un de trop : {name} déjà {packed}/{quantity}"},
     {"tracking_duplicate", "Tracking number {tracking} is already used by another parcel",

@@ -48,8 +48,9 @@ struct OrderLine {
     int unitWeightGrams = 0;
     std::string bin;
     bool serialised = false;
-    int packed = 0;   // in any parcel of the order, shipped or not
-    int shipped = 0;  // in shipped parcels
+    std::string shopLineId;  // the shop's id of this line, sent back with shipments
+    int packed = 0;          // in any parcel of the order, shipped or not
+    int shipped = 0;         // in shipped parcels
     std::vector<std::string> serials;
 };
 
@@ -64,6 +65,9 @@ struct Order {
     std::string shippingMethod;
     CustomerAddress customer;
     std::string customerNote;
+    // Set by the shop sync when the shop cancelled, shipped or changed the order while a bench
+    // packs it: "cancelled", "shipped_elsewhere" or "changed". Shown at the bench's next scan.
+    std::string shopAlert;
     std::vector<OrderLine> lines;
 
     int itemCount() const;

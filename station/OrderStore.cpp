@@ -69,12 +69,14 @@ Order readOrderRow(SQLite::Statement& q) {
     o.customer.city = q.getColumn(11).getString();
     o.customer.country = q.getColumn(12).getString();
     o.customerNote = q.getColumn(13).getString();
+    o.shopAlert = q.getColumn(14).getString();
     return o;
 }
 
 constexpr const char* kOrderColumns =
     "SELECT number, shop_id, state, payment, risk_score, risk_approved_by, claimed_by, "
-    "shipping_method, customer_name, street, postcode, city, country, customer_note FROM orders";
+    "shipping_method, customer_name, street, postcode, city, country, customer_note, shop_alert "
+    "FROM orders";
 
 }  // namespace
 
@@ -87,7 +89,7 @@ std::optional<Order> OrderStore::load(const std::string& number) {
     Order o = readOrderRow(*q);
     auto lines = cache_.get(
         "SELECT l.id, l.position, l.sku, l.gtin14, l.case_gtin14, l.case_quantity, l.name, "
-        "l.quantity, l.unit_weight_grams, l.bin, l.serialised, "
+        "l.quantity, l.unit_weight_grams, l.bin, l.serialised, l.shop_line_id, "
         "COALESCE((SELECT SUM(pi.quantity) FROM parcel_items pi WHERE pi.line_id = l.id), 0), "
         "COALESCE((SELECT SUM(pi.quantity) FROM parcel_items pi JOIN parcels p ON p.id = "
         "pi.parcel_id WHERE pi.line_id = l.id AND p.state = 'shipped'), 0) "
@@ -106,8 +108,9 @@ std::optional<Order> OrderStore::load(const std::string& number) {
         l.unitWeightGrams = lines->getColumn(8).getInt();
         l.bin = lines->getColumn(9).getString();
         l.serialised = lines->getColumn(10).getInt() != 0;
-        l.packed = lines->getColumn(11).getInt();
-        l.shipped = lines->getColumn(12).getInt();
+        l.shopLineId = lines->getColumn(11).getString();
+        l.packed = lines->getColumn(12).getInt();
+        l.shipped = lines->getColumn(13).getInt();
         o.lines.push_back(std::move(l));
     }
     auto serials = cache_.get(
@@ -381,8 +384,9 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
             continue;
         }
         const std::string payment = str(o, "payment").empty() ? "paid" : str(o, "payment");
-        if (payment != "paid" && payment != "awaiting_transfer" && payment != "awaiting_cheque") {
-            reject("payment must be paid, awaiting_transfer or awaiting_cheque");
+        if (payment != "paid" && payment != "awaiting_transfer" && payment != "awaiting_cheque" &&
+            payment != "awaiting_payment") {
+            reject("payment must be paid, awaiting_transfer, awaiting_cheque or awaiting_payment");
             continue;
         }
         std::string state = str(o, "state");
@@ -402,6 +406,7 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
             std::string sku, gtin, caseGtin, name, bin;
             int quantity, caseQuantity, weight;
             bool serialised;
+            std::string shopLineId;
         };
         std::vector<LineIn> lines;
         bool ok = true;
@@ -420,7 +425,8 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
                       static_cast<int>(num(l, "quantity", 0)),
                       static_cast<int>(num(l, "case_quantity", 0)),
                       static_cast<int>(num(l, "unit_weight_grams", 0)),
-                      flag(l, "serialised")};
+                      flag(l, "serialised"),
+                      str(l, "shop_line_id")};
             for (auto [key, target] : {std::pair{"gtin", &in.gtin}, {"case_gtin", &in.caseGtin}}) {
                 const std::string raw = str(l, key);
                 if (raw.empty()) {
@@ -449,7 +455,8 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
         auto q = cache_.get(
             "INSERT INTO orders (number, shop_id, state, payment, risk_score, claimed_by, "
             "shipping_method, customer_name, street, postcode, city, country, customer_note, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "created_at, updated_at, shop_modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?)");
         q->bind(1, number);
         q->bind(2, str(o, "shop_id"));
         q->bind(3, state);
@@ -469,13 +476,14 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
         q->bind(13, str(o, "customer_note"));
         q->bind(14, at);
         q->bind(15, at);
+        q->bind(16, str(o, "shop_modified_at"));
         q->exec();
         int position = 0;
         for (const auto& l : lines) {
             auto li = cache_.get(
                 "INSERT INTO order_lines (order_number, position, sku, gtin14, "
                 "case_gtin14, case_quantity, name, quantity, unit_weight_grams, "
-                "bin, serialised) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                "bin, serialised, shop_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             li->bind(1, number);
             li->bind(2, ++position);
             li->bind(3, l.sku);
@@ -487,6 +495,7 @@ std::vector<std::string> OrderStore::importOrders(const boost::json::array& orde
             li->bind(9, l.weight);
             li->bind(10, l.bin);
             li->bind(11, l.serialised ? 1 : 0);
+            li->bind(12, l.shopLineId);
             li->exec();
         }
     }

@@ -624,6 +624,7 @@ void Station::ship(Context& ctx, Order& order, bool partial, const std::string& 
             }
             if (quantity > 0) {
                 items.push_back({{"line_id", l.id},
+                                 {"shop_line_id", l.shopLineId},
                                  {"sku", l.sku},
                                  {"gtin", l.gtin14},
                                  {"quantity", quantity},
@@ -785,7 +786,8 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
 
     auto it = printers_.find("shipping");
     const std::string printerName = it != printers_.end() ? it->second->name() : "";
-    const std::string language = it != printers_.end() ? it->second->language() : "zpl";
+    std::string language;
+    const std::string data = renderShippingLabel(label, language);
     auto q = journal_.statements().get(
         "INSERT INTO labels (parcel_id, tracking_number, printer, language, data, "
         "state, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?)");
@@ -793,8 +795,7 @@ int64_t Station::queueLabel(Context& ctx, const Order& order, const Parcel& parc
     q->bind(2, tracking);
     q->bind(3, printerName);
     q->bind(4, language);
-    const std::string zpl = labels::renderShippingLabelZpl(label);
-    q->bind(5, zpl.data(), static_cast<int>(zpl.size()));
+    q->bind(5, data.data(), static_cast<int>(data.size()));
     q->bind(6, ctx.at);
     q->exec();
     const int64_t id = journal_.db().getLastInsertRowid();

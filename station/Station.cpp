@@ -220,7 +220,7 @@ void Station::refuseAs(Context& ctx, const std::string& reason, const std::strin
 
 bool Station::transact(Context& ctx, const std::function<void()>& fn) {
     try {
-        SQLite::Transaction tx(journal_.db());
+        SQLite::Transaction tx(journal_.db(), SQLite::TransactionBehavior::IMMEDIATE);
         fn();
         saveSession();
         tx.commit();
@@ -249,6 +249,9 @@ void Station::publish(Context& ctx) {
     }
     for (int64_t id : ctx.labelsToPrint) {
         dispatchLabel(id);
+    }
+    if (journal_.takeOutboxWritten() && outboxListener_) {
+        outboxListener_();
     }
 }
 
@@ -322,6 +325,9 @@ void Station::dispatchScan(Context& ctx, const std::string& raw) {
             order = n;
         }
         refuse(ctx, "role_not_allowed", {{"user", session_.userName}, {"role", "returns"}}, order);
+        return;
+    }
+    if (!session_.order.empty() && handleShopAlert(ctx)) {
         return;
     }
     if (isCommand(code)) {
@@ -536,8 +542,10 @@ void Station::cancel(Context& ctx) {
     }
     // The shop was told the order is being packed: tell it the bench let go of it.
     journal_.addOutbox(ctx.at, number, shop::kOrderReleased,
-                       boost::json::serialize(
-                           boost::json::object{{"order", number}, {"station", config_.stationId}}));
+                       boost::json::serialize(boost::json::object{
+                           {"order", number},
+                           {"shop_id", orders_.load(number).value_or(Order{}).shopId},
+                           {"station", config_.stationId}}));
     orders_.setClaim(number, "", ctx.at);
     orders_.setState(number,
                      anyShipped  ? order_state::kPartiallyShipped
@@ -568,7 +576,7 @@ bool Station::addNote(const std::string& order, const std::string& text, bool in
 
 std::vector<std::string> Station::importOrders(const boost::json::array& orders) {
     std::vector<std::string> errors;
-    SQLite::Transaction tx(journal_.db());
+    SQLite::Transaction tx(journal_.db(), SQLite::TransactionBehavior::IMMEDIATE);
     errors = orders_.importOrders(orders, now());
     tx.commit();
     return errors;

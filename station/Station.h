@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,12 +18,18 @@
 #include "drivers/Printer.h"
 #include "drivers/Scale.h"
 #include "drivers/Scanner.h"
+#include "station/Documents.h"
 #include "station/Event.h"
 #include "station/Journal.h"
 #include "station/Messages.h"
 #include "station/Metrics.h"
 #include "station/Order.h"
 #include "station/OrderStore.h"
+#include "sync/ShopAdapter.h"
+
+namespace labels {
+struct ShippingLabel;
+}
 
 namespace station {
 
@@ -77,6 +84,36 @@ class Station {
                  const std::string& user);
     std::vector<std::string> importOrders(const boost::json::array& orders);
 
+    // The shop sync (ShopOrders.cpp). Orders the relay pulled: new ones imported, changes
+    // applied, or left as an alert for the bench packing them, shown at its next scan. A
+    // non-empty `cursor` is saved with them, in the same transaction.
+    void applyShopOrders(const std::vector<shop::Order>& orders, const std::string& cursor);
+    // Called after every commit that wrote outbox rows, so that the relay sends them at once.
+    void setOutboxListener(std::function<void()> listener) {
+        outboxListener_ = std::move(listener);
+    }
+    // Which adapter delivers the outbox ("none" when no shop is configured), and how to ask it
+    // for a pull now.
+    void setShopLink(std::string adapter, std::function<void()> requestPull) {
+        shopAdapter_ = std::move(adapter);
+        requestPull_ = std::move(requestPull);
+    }
+    // GET /api/sync: the outbox depth, the oldest pending row's age, the last success and error,
+    // and the rows parked for a person, with their errors.
+    boost::json::object syncJson();
+    // False when no shop is configured.
+    bool requestPull();
+    // A parked row goes back in line once its cause is fixed. False if no parked row has `id`.
+    bool retryOutboxRow(int64_t id, const std::string& user);
+
+    // Pick list and packing slips (Documents.cpp), from the journal's orders with the
+    // configured templates, sent to the printer whose role is "documents". Nothing is printed
+    // when an order is unknown or there is no such printer: the answer says why.
+    PrintedDocument printPickList(const std::vector<std::string>& orders);
+    PrintedDocument printPackingSlips(const std::vector<std::string>& orders);
+    // The pick list as it would be sent, without sending it (benchmarks, previews).
+    PrintedDocument renderPickList(const std::vector<std::string>& orders);
+
     // Read side, for the API.
     boost::json::object statusJson();
     boost::json::object ordersJson(const std::string& state);
@@ -122,6 +159,9 @@ class Station {
 
     // Workflow steps (Station.cpp: session, login, commands; Packing.cpp: items, parcels).
     void dispatchScan(Context& ctx, const std::string& code);
+    // True when the open order carried an alert from the shop: the scan was refused with it.
+    bool handleShopAlert(Context& ctx);
+    void applyShopOrder(Context& ctx, const shop::Order& order);
     void handleBadge(Context& ctx, const config::User& user);
     void handleCommand(Context& ctx, const std::string& cmd);
     void approve(Context& ctx, const std::string& supervisor);
@@ -180,6 +220,11 @@ class Station {
     void dispatchLabel(int64_t labelId);
     void onPrinted(int64_t labelId, const drivers::PrintResult& result);
     std::string now() const { return isoTime(clock_()); }
+    // Documents.cpp: the shipping label in the shipping printer's language, laid out from the
+    // template of its size at its resolution; `language` is set to what the bytes are.
+    std::string renderShippingLabel(const labels::ShippingLabel& label, std::string& language);
+    struct DocumentState;
+    DocumentState& documents();  // made on first use
 
     boost::asio::io_context& io_;
     const config::StationConfig& config_;
@@ -188,7 +233,11 @@ class Station {
     Clock clock_;
     Language language_;
     EventSink sink_;
+    std::function<void()> outboxListener_;
+    std::string shopAdapter_ = "none";
+    std::function<void()> requestPull_;
     std::map<std::string, drivers::Printer*> printers_;
+    std::shared_ptr<DocumentState> documents_;
     drivers::Scale* scale_ = nullptr;
     std::vector<drivers::Scanner*> scanners_;
     Session session_;

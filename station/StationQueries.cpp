@@ -27,15 +27,6 @@ boost::json::value jsonNumber(double v) {
     return v;
 }
 
-int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_point now) {
-    std::tm tm{};
-    if (iso.size() < 19 || !strptime(iso.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
-        return 0;
-    }
-    const auto then = std::chrono::system_clock::from_time_t(timegm(&tm));
-    return std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
-}
-
 }  // namespace
 
 boost::json::object Station::statusJson() {
@@ -88,6 +79,12 @@ boost::json::object Station::statusJson() {
          outbox->getColumn(1).isNull()
              ? boost::json::value(nullptr)
              : boost::json::value(secondsSince(outbox->getColumn(1).getString(), nowTp))}};
+    {
+        // The shop sync in brief; GET /api/sync has the parked rows.
+        auto sync = syncJson();
+        sync.erase("parked_rows");
+        s["sync"] = std::move(sync);
+    }
 
     const std::string today = isoTime(nowTp).substr(0, 10);
     auto scans = journal_.statements().get(
@@ -157,6 +154,23 @@ std::string Station::metricsText() {
         outbox->getColumn(1).isNull()
             ? 0.0
             : static_cast<double>(secondsSince(outbox->getColumn(1).getString(), clock_())));
+    {
+        auto sync = journal_.statements().get(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'parked'), last_success_at FROM "
+            "sync_state WHERE id = 1");
+        sync->executeStep();
+        out += Metrics::header("stationd_outbox_parked", "gauge",
+                               "Outbox rows the shop refused for good, waiting for a person.");
+        out += Metrics::sample("stationd_outbox_parked", {{"adapter", shopAdapter_}},
+                               static_cast<double>(sync->getColumn(0).getInt64()));
+        out += Metrics::header("stationd_sync_last_success_age_seconds", "gauge",
+                               "Seconds since the shop last accepted a row; -1 when never.");
+        out += Metrics::sample(
+            "stationd_sync_last_success_age_seconds", {{"adapter", shopAdapter_}},
+            sync->getColumn(1).isNull()
+                ? -1.0
+                : static_cast<double>(secondsSince(sync->getColumn(1).getString(), clock_())));
+    }
     out += Metrics::header("stationd_packer_logged_in", "gauge",
                            "1 while a packer is logged in at the bench.");
     out += Metrics::sample("stationd_packer_logged_in", {}, session_.userName.empty() ? 0 : 1);

@@ -29,6 +29,8 @@ constexpr int kExitUsage = 2;
 constexpr int kExitRefused = 3;  // a scan the station refused
 
 constexpr std::string_view kDefaultUrl = "http://127.0.0.1:8080";
+// As many arguments as given, each its own (print ORDER...), unlike SIZE_MAX which joins them.
+constexpr std::size_t kManyArgs = 10000;
 
 constexpr std::string_view kUsage = R"(usage: stationctl [--url URL] [--json] COMMAND [ARGS]
 
@@ -42,6 +44,12 @@ commands:
   scan CODE [--scanner NAME]     send a scan as a scanner would (exit 3 if refused)
   weight GRAMS [--unstable]      send a scale reading
   note NUMBER TEXT [--customer]  add a note to an order (internal unless --customer)
+  print pick-list ORDER...       print one pick list for these orders on the documents printer
+  print packing-slips ORDER...   print a packing slip for each of these orders
+  sync                           the shop sync: outbox depth, oldest pending row, last success
+                                 and error, and the rows parked for a person
+  sync pull                      fetch the shop's orders now
+  sync retry ROW                 send a parked outbox row again, once its cause is fixed
   events                         print live events until interrupted
   help                           show this text
 
@@ -69,6 +77,8 @@ const std::vector<CommandSpec>& commandSpecs() {
         {"scan", 1, 1, {"--scanner"}, {}},
         {"weight", 1, 1, {}, {"--unstable"}},
         {"note", 2, SIZE_MAX, {}, {"--customer"}},
+        {"print", 2, kManyArgs, {}, {}},
+        {"sync", 0, 2, {}, {}},
         {"events", 0, 0, {}, {}},
         {"help", 0, 0, {}, {}},
     };
@@ -711,6 +721,96 @@ int addNote(Api& api, const Invocation& invocation) {
     return kExitOk;
 }
 
+int showSync(Api& api, const Invocation& invocation) {
+    const std::string sub = invocation.args.empty() ? "" : invocation.args[0];
+    if (sub == "pull") {
+        if (invocation.args.size() != 1) {
+            return usageError("sync pull takes no argument");
+        }
+        if (!api.call(http::verb::post, "/api/sync/pull")) {
+            return kExitFailure;
+        }
+        if (!api.json()) {
+            std::cout << "Pull requested: the shop's orders are fetched now.\n";
+        }
+        return kExitOk;
+    }
+    if (sub == "retry") {
+        if (invocation.args.size() != 2) {
+            return usageError("sync retry needs the row number shown by 'stationctl sync'");
+        }
+        if (!api.call(http::verb::post,
+                      "/api/sync/rows/" + encodeComponent(invocation.args[1]) + "/retry")) {
+            return kExitFailure;
+        }
+        if (!api.json()) {
+            std::cout << "Row " << invocation.args[1] << " is back in line for the shop.\n";
+        }
+        return kExitOk;
+    }
+    if (!sub.empty()) {
+        return usageError("unknown sync command '" + sub + "': pull or retry ROW");
+    }
+    auto sync = api.call(http::verb::get, "/api/sync");
+    if (!sync) {
+        return kExitFailure;
+    }
+    if (api.json()) {
+        return kExitOk;
+    }
+    const json::value& s = *sync;
+    Table summary;
+    summary.add({"Shop", orDash(text(s, "adapter"))});
+    std::string pending = orDash(text(s, "pending")) + " pending";
+    if (auto age = text(s, "oldest_pending_age_seconds"); !age.empty()) {
+        pending += ", oldest " + age + " s";
+    }
+    summary.add({"Outbox", pending + ", " + orDash(text(s, "parked")) + " parked"});
+    summary.add({"Last success", orDash(text(s, "last_success_at"))});
+    summary.add({"Last pull", orDash(text(s, "last_pull_at"))});
+    std::string error = text(s, "last_error");
+    summary.add({"Last error",
+                 error.empty() ? "-" : error + " (" + orDash(text(s, "last_error_at")) + ")"});
+    summary.print(std::cout);
+    const json::value* parked = field(s, "parked_rows");
+    if (parked != nullptr && parked->is_array() && !parked->as_array().empty()) {
+        std::cout << "\nParked rows (fix the cause, then: stationctl sync retry ROW):\n";
+        for (const auto& row : parked->as_array()) {
+            std::cout << "  " << text(row, "id") << "  order " << text(row, "order") << "  "
+                      << text(row, "kind") << "  " << text(row, "error") << '\n';
+        }
+    }
+    return kExitOk;
+}
+
+int printDocuments(Api& api, const Invocation& invocation) {
+    const std::string& what = invocation.args.at(0);
+    if (what != "pick-list" && what != "packing-slips") {
+        return usageError("print: '" + what + "' is not pick-list or packing-slips");
+    }
+    json::array orders;
+    for (std::size_t i = 1; i < invocation.args.size(); ++i) {
+        orders.emplace_back(invocation.args[i]);
+    }
+    json::value body = {{"orders", orders}};
+    auto answer = api.call(http::verb::post, "/api/print/" + what, &body);
+    if (!answer) {
+        return kExitFailure;
+    }
+    if (!api.json()) {
+        const std::string document =
+            what == "pick-list" ? "Pick list for " + std::to_string(orders.size()) + " order(s)"
+                                : std::to_string(orders.size()) + " packing slip(s)";
+        std::cout << document << " sent to " << text(*answer, "printer") << " as job "
+                  << text(*answer, "job") << " (" << text(*answer, "language") << ", "
+                  << text(*answer, "pages") << " page(s)).\n";
+        for (const auto& warning : arrayField(*answer, "warnings")) {
+            std::cout << "warning: " << text(&warning) << '\n';
+        }
+    }
+    return kExitOk;
+}
+
 std::string formatEvent(const std::string& message) {
     boost::system::error_code ec;
     json::value event = json::parse(message, ec);
@@ -797,6 +897,12 @@ int run(const Invocation& invocation) {
     }
     if (invocation.command == "note") {
         return addNote(api, invocation);
+    }
+    if (invocation.command == "print") {
+        return printDocuments(api, invocation);
+    }
+    if (invocation.command == "sync") {
+        return showSync(api, invocation);
     }
     return usageError("unknown command '" + invocation.command + "'");
 }

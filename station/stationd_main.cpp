@@ -17,9 +17,14 @@
 #include "station/Api.h"
 #include "station/HttpServer.h"
 #include "station/Journal.h"
+#include "station/JournalOutbox.h"
+#include "station/LabelTemplates.h"
 #include "station/Log.h"
 #include "station/ServiceNotifier.h"
 #include "station/Station.h"
+#include "sync/CsvAdapter.h"
+#include "sync/Relay.h"
+#include "sync/WooCommerceAdapter.h"
 
 namespace {
 
@@ -36,7 +41,15 @@ bool printErrors(const config::LoadResult& result) {
     for (const auto& e : result.errors) {
         std::cerr << e.toString() << "\n";
     }
-    return result.errors.empty();
+    if (!result.errors.empty()) {
+        return false;
+    }
+    // The label templates and logos the config points at are part of it.
+    const auto labelErrors = station::checkLabelConfig(*result.config);
+    for (const auto& e : labelErrors) {
+        std::cerr << e << "\n";
+    }
+    return labelErrors.empty();
 }
 
 std::optional<boost::json::array> readOrdersFile(const std::filesystem::path& file,
@@ -60,6 +73,40 @@ std::optional<boost::json::array> readOrdersFile(const std::filesystem::path& fi
     }
     error = file.string() + ": expected {\"orders\": [...]}";
     return std::nullopt;
+}
+
+// The adapter named in [shop], or none.
+std::unique_ptr<shop::ShopAdapter> makeShopAdapter(const config::ShopConfig& c) {
+    if (c.adapter == "woocommerce") {
+        shop::WooCommerceSettings w;
+        w.baseUrl = c.url;
+        w.consumerKey = c.consumerKey;
+        w.consumerSecret = c.consumerSecret;
+        w.auth = c.auth == "query" ? shop::WooCommerceSettings::Auth::Query
+                                   : shop::WooCommerceSettings::Auth::Basic;
+        w.verifyTls = c.verifyTls;
+        w.caFile = c.caFile.string();
+        w.timeout = std::chrono::seconds(c.timeoutSeconds);
+        w.readyStatuses = c.readyStatuses;
+        w.awaitingPaymentStatuses = c.awaitingPaymentStatuses;
+        w.inProgressStatus = c.inProgressStatus;
+        w.shippedStatus = c.shippedStatus;
+        w.riskScoreMetaKey = c.riskScoreMetaKey;
+        w.binMetaKey = c.binMetaKey;
+        w.gtinMetaKey = c.gtinMetaKey;
+        w.weightMetaKey = c.weightMetaKey;
+        w.weightUnit = c.weightUnit;
+        w.refundReturns = c.refundReturns;
+        return std::make_unique<shop::WooCommerceAdapter>(std::move(w));
+    }
+    if (c.adapter == "csv") {
+        shop::CsvSettings settings;
+        settings.inbox = c.csvInbox;
+        settings.processed = c.csvProcessed;
+        settings.outbox = c.csvOutbox;
+        return std::make_unique<shop::CsvAdapter>(std::move(settings));
+    }
+    return nullptr;
 }
 
 }  // namespace
@@ -180,6 +227,26 @@ int main(int argc, char** argv) {
         }
         station.start();
 
+        // The shop sync: its own thread and journal connection, so that a slow shop never
+        // delays a scan.
+        std::unique_ptr<shop::ShopAdapter> shopAdapter = makeShopAdapter(cfg.shop);
+        std::unique_ptr<station::JournalOutbox> outbox;
+        std::unique_ptr<shop::Relay> relay;
+        if (shopAdapter) {
+            outbox = std::make_unique<station::JournalOutbox>(journal.file(), io, station,
+                                                              cfg.stationId);
+            shop::RelaySettings rs;
+            rs.firstRetry = std::chrono::seconds(cfg.shop.retryFirstSeconds);
+            rs.maxRetry = std::chrono::seconds(cfg.shop.retryMaxSeconds);
+            rs.pullInterval = std::chrono::seconds(cfg.shop.pullIntervalSeconds);
+            relay = std::make_unique<shop::Relay>(*shopAdapter, *outbox, rs);
+            station.setShopLink(shopAdapter->name(), [r = relay.get()] { r->requestPull(); });
+            station.setOutboxListener([r = relay.get()] { r->wake(); });
+            relay->start();
+            station::log::info("shop sync: " + shopAdapter->name() +
+                               (cfg.shop.url.empty() ? std::string() : " at " + cfg.shop.url));
+        }
+
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& ec, int) {
             if (ec) {
@@ -188,6 +255,9 @@ int main(int argc, char** argv) {
             station::log::info("stopping");
             notifier.stopping();
             notifier.stopWatchdog();
+            if (relay) {
+                relay->stop();  // a push in flight finishes first, bounded by the shop timeout
+            }
             station.stop();
             for (auto& s : scanners) {
                 s->stop();

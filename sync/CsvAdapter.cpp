@@ -787,6 +787,10 @@ Result CsvAdapter::markInProgress(const std::string&) {
     return {};
 }
 
+Result CsvAdapter::releaseOrder(const std::string&) {
+    return {};
+}
+
 // ---- the outbox ----
 
 fs::path CsvAdapter::ledgerPath(const std::string& order) const {

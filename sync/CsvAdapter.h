@@ -71,6 +71,8 @@ class CsvAdapter final : public ShopAdapter {
     std::optional<Order> fetchOrder(const std::string& shopId, Result& result) override;
     // A CSV exchange has no way to tell the shop: always Ok, nothing written.
     Result markInProgress(const std::string& shopId) override;
+    // Likewise: always Ok, nothing written.
+    Result releaseOrder(const std::string& shopId) override;
     // The tracking numbers of the shipments files written for the order, even those the shop
     // has already taken from the outbox.
     std::optional<std::vector<std::string>> fetchTrackingNumbers(const std::string& shopId,

@@ -13,5 +13,7 @@ inline constexpr const char* kOrderReleased = "order_released";
 inline constexpr const char* kShipment = "shipment";
 // A note the customer may read. Internal notes never produce a row.
 inline constexpr const char* kCustomerNote = "note";
+// The returns desk received items back, graded, some restocked.
+inline constexpr const char* kReturnReceived = "return_received";
 
 }  // namespace shop

@@ -25,6 +25,10 @@ struct OrderLine {
     int quantity = 0;
     int unitWeightGrams = 0;
     std::string bin;
+    // Neither WooCommerce nor the CSV export carries these yet: they stay at their defaults.
+    std::string caseGtin;  // the GTIN of a case of this item
+    int caseQuantity = 0;  // items in that case
+    bool serialised = false;
 };
 
 // An order as the shop sees it. `status` is already mapped to the station's words:
@@ -59,6 +63,9 @@ struct Shipment {
     std::string orderNumber;
     std::string shopId;
     bool partial = false;  // a backorder remains: the order stays in progress in the shop
+    // No earlier attempt ever left the station, so the shop cannot hold any part of it yet and
+    // the adapter may skip reading the shop's record first. False whenever in doubt.
+    bool firstAttempt = false;
     std::vector<ParcelShipped> parcels;
 };
 
@@ -108,10 +115,22 @@ class ShopAdapter {
     // One order's current state, to catch a cancellation or an edit while it is packed.
     virtual std::optional<Order> fetchOrder(const std::string& shopId, Result& result) = 0;
     virtual Result markInProgress(const std::string& shopId) = 0;
+    // A bench let go of the order without shipping it all: the shop may hand it out again.
+    virtual Result releaseOrder(const std::string& shopId) = 0;
     // Every tracking number already recorded by the shop for this order (to never add twice).
     virtual std::optional<std::vector<std::string>> fetchTrackingNumbers(const std::string& shopId,
                                                                          Result& result) = 0;
     virtual Result pushShipment(const Shipment& shipment) = 0;
+    // Several shipments of different orders, one result each in the same order. Adapters with a
+    // batch endpoint override it to save round trips.
+    virtual std::vector<Result> pushShipments(const std::vector<Shipment>& shipments) {
+        std::vector<Result> results;
+        results.reserve(shipments.size());
+        for (const auto& shipment : shipments) {
+            results.push_back(pushShipment(shipment));
+        }
+        return results;
+    }
     virtual Result pushReturn(const ReturnReceived& ret) = 0;
     virtual Result addNote(const std::string& shopId, const std::string& text,
                            bool customerNote) = 0;

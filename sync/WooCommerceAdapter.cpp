@@ -661,6 +661,24 @@ Result WooCommerceAdapter::markInProgress(const std::string& shopId) {
     return call(http::verb::put, "/wc/v3/orders/" + shopId, {}, json::serialize(update)).result;
 }
 
+Result WooCommerceAdapter::releaseOrder(const std::string& shopId) {
+    if (settings_.inProgressStatus.empty() ||
+        contains(settings_.readyStatuses, settings_.inProgressStatus)) {
+        return okResult();  // markInProgress changed nothing: nothing to undo
+    }
+    Result result;
+    auto body = fetchOrderJson(shopId, result);
+    if (!body) {
+        return result;
+    }
+    // Only undo our own change: a status someone set in the shop since then stays.
+    if (field(body->get_object(), "status") != settings_.inProgressStatus) {
+        return okResult();
+    }
+    json::object update{{"status", settings_.readyStatuses.front()}};
+    return call(http::verb::put, "/wc/v3/orders/" + shopId, {}, json::serialize(update)).result;
+}
+
 std::optional<std::vector<std::string>> WooCommerceAdapter::readTrackings(const std::string& shopId,
                                                                           Result& result,
                                                                           bool& pluginPresent) {
@@ -748,10 +766,20 @@ Result WooCommerceAdapter::addNote(const std::string& shopId, const std::string&
     return addNoteOnce(shopId, text, customerNote);
 }
 
-Result WooCommerceAdapter::pushShipment(const Shipment& shipment) {
+Result WooCommerceAdapter::pushTrackings(const Shipment& shipment) {
+    if (!isOrderId(shipment.shopId)) {
+        return badOrderId(shipment.shopId);
+    }
     Result result;
     bool pluginPresent = true;
-    auto existing = readTrackings(shipment.shopId, result, pluginPresent);
+    std::optional<std::vector<std::string>> existing;
+    if (shipment.firstAttempt) {
+        // Nothing of this shipment ever left: the shop holds none of its numbers. A missing
+        // extension still shows on the first POST (rest_no_route), and falls back to a note.
+        existing.emplace();
+    } else {
+        existing = readTrackings(shipment.shopId, result, pluginPresent);
+    }
     if (!existing) {
         return result;
     }
@@ -827,9 +855,72 @@ Result WooCommerceAdapter::pushShipment(const Shipment& shipment) {
         }
         return addNoteOnce(shipment.shopId, note, false);
     }
+    return okResult();
+}
+
+Result WooCommerceAdapter::pushShipment(const Shipment& shipment) {
+    if (Result pushed = pushTrackings(shipment); !pushed.ok() || shipment.partial) {
+        return pushed;
+    }
     json::object update{{"status", settings_.shippedStatus}};
     return call(http::verb::put, "/wc/v3/orders/" + shipment.shopId, {}, json::serialize(update))
         .result;
+}
+
+std::vector<Result> WooCommerceAdapter::pushShipments(const std::vector<Shipment>& shipments) {
+    std::vector<Result> results(shipments.size());
+    std::vector<std::size_t> toComplete;
+    for (std::size_t i = 0; i < shipments.size(); ++i) {
+        results[i] = pushTrackings(shipments[i]);
+        if (!results[i].ok() && results[i].kind != Result::Kind::Permanent) {
+            // The shop is unwell: leave the rest for the relay's next attempt.
+            for (std::size_t j = i + 1; j < shipments.size(); ++j) {
+                results[j] = results[i];
+            }
+            toComplete.clear();
+            for (std::size_t j = 0; j < i; ++j) {
+                if (results[j].ok() && !shipments[j].partial) {
+                    toComplete.push_back(j);
+                }
+            }
+            break;
+        }
+        if (results[i].ok() && !shipments[i].partial) {
+            toComplete.push_back(i);
+        }
+    }
+    for (std::size_t start = 0; start < toComplete.size(); start += 100) {
+        const std::size_t end = std::min(toComplete.size(), start + 100);
+        json::array updates;
+        for (std::size_t k = start; k < end; ++k) {
+            updates.push_back(json::object{{"id", std::stoll(shipments[toComplete[k]].shopId)},
+                                           {"status", settings_.shippedStatus}});
+        }
+        Call answer = call(http::verb::post, "/wc/v3/orders/batch", {},
+                           json::serialize(json::object{{"update", std::move(updates)}}));
+        const json::array* answered = answer.result.ok() && answer.body.is_object()
+                                          ? arrayAt(answer.body.get_object(), "update")
+                                          : nullptr;
+        for (std::size_t k = start; k < end; ++k) {
+            Result& r = results[toComplete[k]];
+            if (!answer.result.ok()) {
+                r = answer.result;
+                continue;
+            }
+            const std::size_t at = k - start;
+            if (!answered || at >= answered->size() || !(*answered)[at].is_object()) {
+                r = permanent("WooCommerce's batch answer lacks order " +
+                              shipments[toComplete[k]].orderNumber);
+                continue;
+            }
+            if (const json::object* error = objectAt((*answered)[at].get_object(), "error")) {
+                r = permanent("WooCommerce refused the status of order " +
+                              shipments[toComplete[k]].orderNumber + ": " +
+                              field(*error, "message"));
+            }
+        }
+    }
+    return results;
 }
 
 Result WooCommerceAdapter::pushReturn(const ReturnReceived& ret) {

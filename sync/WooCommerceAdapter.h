@@ -91,9 +91,13 @@ class WooCommerceAdapter : public ShopAdapter {
     OrderPage fetchOrders(const std::string& since, int page) override;
     std::optional<Order> fetchOrder(const std::string& shopId, Result& result) override;
     Result markInProgress(const std::string& shopId) override;
+    Result releaseOrder(const std::string& shopId) override;
     std::optional<std::vector<std::string>> fetchTrackingNumbers(const std::string& shopId,
                                                                  Result& result) override;
     Result pushShipment(const Shipment& shipment) override;
+    // Trackings one order at a time (the extension has no batch endpoint), then the status of
+    // every complete shipment through /orders/batch, 100 orders a request.
+    std::vector<Result> pushShipments(const std::vector<Shipment>& shipments) override;
     Result pushReturn(const ReturnReceived& ret) override;
     Result addNote(const std::string& shopId, const std::string& text, bool customerNote) override;
 
@@ -122,6 +126,8 @@ class WooCommerceAdapter : public ShopAdapter {
     std::optional<std::vector<std::string>> readTrackings(const std::string& shopId, Result& result,
                                                           bool& pluginPresent);
     Result refundReturn(const ReturnReceived& ret);
+    // The tracking numbers and notes of a shipment, without the status change.
+    Result pushTrackings(const Shipment& shipment);
     std::string redact(std::string text) const;
 
     WooCommerceSettings settings_;

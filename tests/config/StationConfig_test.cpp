@@ -134,8 +134,14 @@ TEST(StationConfig, DemoFileLoadsWithTheDemoStation) {
     ASSERT_TRUE(cfg.scale);
     EXPECT_EQ(cfg.scale->kind, "simulated");
 
-    ASSERT_EQ(cfg.printers.size(), 1u);
+    ASSERT_EQ(cfg.printers.size(), 2u);
     EXPECT_EQ(cfg.printers[0].path, fs::path("labels"));
+    EXPECT_EQ(cfg.printers[0].size, "4x6");
+    EXPECT_EQ(cfg.printers[0].dpi, 203);
+    // Pick lists and packing slips as A4 PDF files.
+    EXPECT_EQ(cfg.printers[1].role, "documents");
+    EXPECT_EQ(cfg.printers[1].language, "pdf");
+    EXPECT_EQ(cfg.printers[1].size, "a4");
     EXPECT_EQ(cfg.demoOrders, configDir / "demo-orders.json");
 }
 

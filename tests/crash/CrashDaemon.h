@@ -46,8 +46,17 @@ class CrashDaemon {
         replaceOnce(config, "port = 9101", "port = " + std::to_string(scannerPort_));
         replaceOnce(config, "orders = \"demo-orders.json\"",
                     "orders = \"" + ordersFile.string() + "\"");
+        // No shop unless the test starts one (setShopUrl): the demo's is not running here.
+        replaceOnce(config, "adapter = \"woocommerce\"", "adapter = \"none\"");
         std::ofstream(dir_ / "station.toml") << config;
         url_ = "http://127.0.0.1:" + std::to_string(apiPort_);
+    }
+    // Syncs with the shop at `url` (a WooCommerce simulator) instead of none; before spawn().
+    void useShop(const std::string& url) {
+        std::string config = e2e::readFile(configPath());
+        replaceOnce(config, "adapter = \"none\"", "adapter = \"woocommerce\"");
+        replaceOnce(config, "url = \"http://127.0.0.1:8081/wp-json\"", "url = \"" + url + "\"");
+        std::ofstream(configPath()) << config;
     }
     ~CrashDaemon() {
         if (pid_ > 0) {

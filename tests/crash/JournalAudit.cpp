@@ -349,11 +349,17 @@ Audit JournalAudit::check(int64_t afterScanId) {
 
         // The per-order summary the bench reconciles against.
         {
-            SQLite::Statement q(db, "SELECT number, state, COALESCE(claimed_by, '') FROM orders");
+            SQLite::Statement q(db,
+                                "SELECT number, state, COALESCE(claimed_by, ''), "
+                                "COALESCE(shop_id, ''), (SELECT COUNT(*) FROM parcels p WHERE "
+                                "p.order_number = orders.number AND COALESCE(p.tracking_number, "
+                                "'') != '') FROM orders");
             while (q.executeStep()) {
                 auto& o = audit.orders[q.getColumn(0).getString()];
                 o.state = q.getColumn(1).getString();
                 o.claimedBy = q.getColumn(2).getString();
+                o.shopId = q.getColumn(3).getString();
+                o.trackedParcels = q.getColumn(4).getInt();
             }
         }
         {

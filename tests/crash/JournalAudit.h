@@ -22,7 +22,9 @@ struct ScanRow {
 // One order as the journal holds it, summed up for the bench's reconciliation.
 struct OrderRow {
     std::string state;
+    std::string shopId;
     std::string claimedBy;
+    int trackedParcels = 0;                  // parcels with a tracking number
     std::map<std::string, int> packedBySku;  // items in any parcel
     int parcels = 0;
     std::optional<int64_t> firstParcelWeight;

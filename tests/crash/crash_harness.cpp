@@ -34,8 +34,10 @@
 
 #include "config/StationConfig.h"
 #include "station/Journal.h"
+#include "sync/HttpsClient.h"
 #include "tests/crash/CrashDaemon.h"
 #include "tests/crash/JournalAudit.h"
+#include "tools/shopsim/ShopSimulator.h"
 
 namespace {
 
@@ -189,11 +191,23 @@ class Harness {
           daemon_(dir_, ordersFile_, options.stationd),
           killer_(daemon_, phase_) {}
 
+    ~Harness() {
+        if (shop_) {
+            shop_->stop();
+            shopIo_.stop();
+            shopThread_.join();
+        }
+    }
+
     int run() {
         const auto started = SteadyClock::now();
         const auto cfg = config::loadConfig(daemon_.configPath());
         if (!cfg.config) {
             std::cerr << "crash harness: the generated config does not load\n";
+            return 2;
+        }
+        if (auto err = startShop(); !err.empty()) {
+            std::cerr << "crash harness: the shop simulator: " << err << "\n";
             return 2;
         }
         audit_ = std::make_unique<crash::JournalAudit>(daemon_.journalPath(), daemon_.labelsDir(),
@@ -340,6 +354,7 @@ class Harness {
                  " scans that nobody sent since the last restart");
         }
         finalFigures_ = audit.figures;
+        checkShop();
         // A label queued before a kill and printed after it went through the restart's
         // re-dispatch (possibly finding its file already written).
         for (const auto& l : audit.labels) {
@@ -619,7 +634,97 @@ class Harness {
                                 {"country", "FR"}}},
                               {"lines", std::move(lines)}});
         }
-        std::ofstream(ordersFile_) << json::serialize(json::object{{"orders", std::move(orders)}});
+        std::ofstream(ordersFile_) << json::serialize(json::object{{"orders", orders}});
+        // The shop holds the same orders, so that the relay has somewhere to push them.
+        json::array shopOrders;
+        for (const auto& v : orders) {
+            const auto& o = v.as_object();
+            json::array items;
+            int lineId = 0;
+            for (const auto& l : o.at("lines").as_array()) {
+                items.push_back(
+                    {{"id", std::stoll(std::string(o.at("shop_id").as_string())) * 10 + ++lineId},
+                     {"sku", l.at("sku")},
+                     {"name", l.at("name")},
+                     {"quantity", l.at("quantity")},
+                     {"product_id", 0},
+                     {"meta_data", json::array{}}});
+            }
+            shopOrders.push_back({{"id", std::stoll(std::string(o.at("shop_id").as_string()))},
+                                  {"number", o.at("number")},
+                                  {"status", "processing"},
+                                  {"payment_method", "stripe"},
+                                  {"date_modified_gmt", "2024-01-01T00:00:00"},
+                                  {"line_items", std::move(items)}});
+        }
+        auto r = shopControl_->request(boost::beast::http::verb::post, "/_sim/orders",
+                                       json::serialize(shopOrders));
+        if (r.status != 200) {
+            fail("the shop simulator refused the orders: " + r.error + r.body);
+        }
+    }
+
+    // The WooCommerce simulator on its own thread, and the daemon's config pointed at it.
+    std::string startShop() {
+        shopsim::SimOptions o;
+        o.consumerKey = "ck_demo";
+        o.consumerSecret = "cs_demo";
+        o.log = false;
+        shop_ = std::make_unique<shopsim::ShopSimulator>(shopIo_, o);
+        if (auto err = shop_->listen("127.0.0.1", 0); !err.empty()) {
+            shop_.reset();
+            return err;
+        }
+        shopThread_ = std::thread([this] { shopIo_.run(); });
+        const std::string origin = "http://127.0.0.1:" + std::to_string(shop_->port());
+        shop::HttpsClientSettings settings;
+        settings.timeout = 5s;
+        shopControl_ = std::make_unique<shop::HttpsClient>(origin, settings);
+        daemon_.useShop(origin + "/wp-json");
+        return {};
+    }
+
+    // Once the bench is done and the daemon runs: the outbox drains, and the shop holds each
+    // parcel's tracking number exactly once, although kills landed in the middle of pushes.
+    void checkShop() {
+        station::HttpClient client(daemon_.url(), 2s);
+        bool drained = e2e::eventually(
+            [&] {
+                auto r = client.request(e2e::http::verb::get, "/api/sync");
+                if (!r.success()) {
+                    return false;
+                }
+                auto v = json::parse(r.body);
+                return v.as_object().at("pending").as_int64() == 0;
+            },
+            30s);
+        if (!drained) {
+            fail("the outbox did not drain to the shop within 30 s of the last restart");
+            return;
+        }
+        auto counts = shopControl_->request(boost::beast::http::verb::get, "/_sim/counts");
+        const auto all = json::parse(counts.body).as_object();
+        const auto& trackings = all.at("trackings").as_object();
+        const auto& statuses = all.at("status_changes").as_object();
+        for (const auto& [number, order] : audit_->check(lastScanId_).orders) {
+            if (order.state != "shipped" || order.shopId.empty()) {
+                continue;
+            }
+            const auto* n = trackings.if_contains(order.shopId);
+            const int64_t pushed = n ? n->as_int64() : 0;
+            if (pushed != order.trackedParcels) {
+                fail("order " + number + " has " + std::to_string(order.trackedParcels) +
+                     " tracked parcels but the shop received " + std::to_string(pushed) +
+                     " tracking numbers for it");
+            }
+            const auto* s = statuses.if_contains(order.shopId);
+            if (!s || s->as_int64() < 1) {
+                fail("order " + number + " shipped but its status never changed in the shop");
+            }
+            ++shopOrdersChecked_;
+            shopTrackings_ += pushed;
+        }
+        shopDropped_ = all.at("dropped").as_int64();
     }
 
     // ---- after every restart ----
@@ -870,6 +975,8 @@ class Harness {
             row("labels queued before a kill, printed after", n(labelsAcrossKill_));
             row("temp files left in the label folder", n(finalFigures_.tempFiles));
         }
+        row("orders checked in the shop / trackings there",
+            n(shopOrdersChecked_) + " / " + n(shopTrackings_));
         row("restart to serving (" + n(static_cast<int64_t>(restartMs_.size())) + " starts)",
             "p50 " + ms(percentile(restartMs_, 50)) + ", p99 " + ms(percentile(restartMs_, 99)) +
                 ", max " + ms(percentile(restartMs_, 100)));
@@ -904,6 +1011,13 @@ class Harness {
     crash::Killer killer_;
     std::unique_ptr<crash::JournalAudit> audit_;
     std::unique_ptr<e2e::ScannerConnection> scanner_;
+    boost::asio::io_context shopIo_;
+    std::unique_ptr<shopsim::ShopSimulator> shop_;
+    std::thread shopThread_;
+    std::unique_ptr<shop::HttpsClient> shopControl_;
+    int64_t shopOrdersChecked_ = 0;
+    int64_t shopTrackings_ = 0;
+    int64_t shopDropped_ = 0;
 
     // The bench's model.
     std::deque<OrderProgress> progress_;

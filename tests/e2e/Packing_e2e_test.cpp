@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "tests/e2e/StationDaemon.h"
+#include "tests/labels/ZplScan.h"
 
 namespace {
 
@@ -210,6 +211,47 @@ class PackingE2e : public ::testing::Test {
         const fs::path file = daemon_->labelFile(labelId);
         EXPECT_TRUE(eventually([&] { return fs::exists(file); })) << file << " never printed";
         return readFile(file);
+    }
+
+    // Every label printed for the order, drawn by a ZPL renderer that is not ours and read
+    // with ZXing, carries its parcel's tracking number: GS1-128 with AI (00) and a DataMatrix
+    // for an SSCC; no barcode at all for a customer pickup.
+    void expectPrintedLabelsScanBack(const std::string& number) {
+        REQUIRE_ZPL_RENDERER();
+        EXPECT_TRUE(eventually([&] {
+            auto db = openJournal();
+            SQLite::Statement queued(*db,
+                                     "SELECT COUNT(*) FROM labels l JOIN parcels p ON p.id = "
+                                     "l.parcel_id WHERE p.order_number = ? AND l.state = 'queued'");
+            queued.bind(1, number);
+            return queued.executeStep() && queued.getColumn(0).getInt() == 0;
+        })) << "labels of order "
+            << number << " still queued";
+        auto db = openJournal();
+        SQLite::Statement q(*db,
+                            "SELECT l.id, l.tracking_number FROM labels l JOIN parcels p ON "
+                            "p.id = l.parcel_id WHERE p.order_number = ? AND l.state = 'printed' "
+                            "ORDER BY l.id");
+        q.bind(1, number);
+        std::vector<labels_test::ZplJob> jobs;
+        std::vector<std::set<labels_test::Scan>> expected;
+        while (q.executeStep()) {
+            jobs.push_back({labelText(q.getColumn(0).getInt64())});
+            const std::string tracking = q.getColumn(1).getString();
+            if (tracking.empty()) {
+                expected.push_back({});
+            } else if (tracking.size() == 18) {
+                expected.push_back({{"]C1", "00" + tracking}, {"]d1", tracking}});
+            } else {
+                expected.push_back({{"]C0", tracking}, {"]d1", tracking}});
+            }
+        }
+        ASSERT_FALSE(jobs.empty()) << "no printed label for order " << number;
+        const auto scans = labels_test::scanZplJobs(jobs);
+        ASSERT_EQ(scans.size(), jobs.size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            EXPECT_EQ(scans[i], expected[i]) << "label " << i + 1 << " of order " << number;
+        }
     }
 
     std::vector<json::value> outbox(const std::string& number, const std::string& kind) {
@@ -473,6 +515,7 @@ TEST_F(PackingE2e, Order1001PackedByGtinSkuAndAimCodeShipsWithAnSsccLabel) {
     EXPECT_TRUE(isNull(s, "order")) << s;
     EXPECT_EQ(str(get(s, "user"), "name"), "Alice Martin") << "the packer stays logged in";
     EXPECT_TRUE(eventually([&] { return !activity(order("1001"), "label_printed").empty(); }));
+    expectPrintedLabelsScanBack("1001");
     expectJournalConsistent();
 }
 
@@ -517,6 +560,8 @@ TEST_F(PackingE2e, Order1002CasePackEan8UpcAAndGs1128) {
     EXPECT_EQ(quantities, (std::map<std::string, int64_t>{
                               {"CAPS-ESPRESSO", 20}, {"CARNET-A5", 1}, {"STYLO-PLUME", 1}}));
     expectSscc(str(item(o, "parcels", 0), "tracking_number"));
+    EXPECT_TRUE(eventually([&] { return !activity(order("1002"), "label_printed").empty(); }));
+    expectPrintedLabelsScanBack("1002");
     expectJournalConsistent();
 }
 
@@ -622,6 +667,8 @@ TEST_F(PackingE2e, Order1007NeedsTwoParcelsEachWeighedAndLabelled) {
     const auto shipments = outbox("1007", "shipment");
     ASSERT_EQ(shipments.size(), 1u);
     EXPECT_EQ(arr(shipments[0], "parcels").size(), 2u);
+    EXPECT_TRUE(eventually([&] { return activity(order("1007"), "label_printed").size() == 2; }));
+    expectPrintedLabelsScanBack("1007");
     expectJournalConsistent();
 }
 
@@ -662,6 +709,8 @@ TEST_F(PackingE2e, Order1008WeightMismatchIsApprovedBySupervisor) {
     const auto shipments = outbox("1008", "shipment");
     ASSERT_EQ(shipments.size(), 1u);
     EXPECT_EQ(num(item(shipments[0], "parcels", 0), "weight_grams"), 1700);
+    EXPECT_TRUE(eventually([&] { return !activity(order("1008"), "label_printed").empty(); }));
+    expectPrintedLabelsScanBack("1008");
     expectJournalConsistent();
 }
 
@@ -762,6 +811,9 @@ TEST_F(PackingE2e, Order1014PartialShipmentWithVoidAndReprint) {
     EXPECT_TRUE(arr(both[1], "backorder").empty()) << both[1];
     ASSERT_EQ(arr(both[1], "parcels").size(), 1u) << both[1];
     EXPECT_EQ(str(item(item(both[1], "parcels", 0), "items", 0), "sku"), "BOUGIE-FIGUE");
+    // The reprint and the label after the void, and the backorder's parcel.
+    EXPECT_TRUE(eventually([&] { return activity(order("1014"), "label_printed").size() >= 3; }));
+    expectPrintedLabelsScanBack("1014");
     expectJournalConsistent();
 }
 
@@ -794,7 +846,30 @@ TEST_F(PackingE2e, PickupAndCarrierLabelOrders) {
     ASSERT_EQ(shipments.size(), 1u);
     EXPECT_EQ(str(shipments[0], "carrier"), "Chronopost");
     EXPECT_EQ(str(item(shipments[0], "parcels", 0), "tracking_number"), "RR123456785FR");
+    EXPECT_TRUE(eventually([&] { return !activity(order("1012"), "label_printed").empty(); }));
+    expectPrintedLabelsScanBack("1012");
     expectJournalConsistent();
+}
+
+TEST_F(PackingE2e, PickListAndPackingSlipsGoToTheDocumentsPrinter) {
+    auto r = daemon_->post("/api/print/pick-list", json::object{{"orders", {"1001", "1002"}}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::value pick = parseJson(r.body);
+    EXPECT_EQ(str(pick, "printer"), "office-1");
+    EXPECT_EQ(str(pick, "language"), "pdf");
+    const fs::path file = daemon_->dataDir() / "documents" / (str(pick, "job") + ".pdf");
+    EXPECT_TRUE(eventually([&] { return fs::exists(file); })) << file;
+    EXPECT_EQ(static_cast<int64_t>(fs::file_size(file)), num(pick, "bytes"));
+
+    r = daemon_->post("/api/print/packing-slips", json::object{{"orders", {"1001"}}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(num(parseJson(r.body), "pages"), 1);
+
+    r = daemon_->post("/api/print/pick-list", json::object{{"orders", {"1001", "4242"}}});
+    EXPECT_EQ(r.status, 404) << r.body;
+    EXPECT_EQ(str(parseJson(r.body), "error"), "no order 4242");
+    r = daemon_->post("/api/print/packing-slips", json::object{{"orders", json::array{}}});
+    EXPECT_EQ(r.status, 400) << r.body;
 }
 
 TEST_F(PackingE2e, KilledMidOrderResumesExactlyWhereTheScansWereAcknowledged) {

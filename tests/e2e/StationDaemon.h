@@ -276,6 +276,8 @@ class StationDaemon {
         replaceOnce(config, "port = 9101", "port = " + std::to_string(scannerPort_));
         replaceOnce(config, "orders = \"demo-orders.json\"",
                     "orders = \"" + orders.string() + "\"");
+        // No shop unless the test starts one (setShopUrl): the demo's is not running here.
+        replaceOnce(config, "adapter = \"woocommerce\"", "adapter = \"none\"");
         if (apiPort_ == 0 || scannerPort_ == 0) {
             setupError_ = "no free loopback port";
         }

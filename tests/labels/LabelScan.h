@@ -38,14 +38,21 @@ inline std::ostream& operator<<(std::ostream& out, const Scan& s) {
     return out << s.symbology << " " << s.text;
 }
 
+// Where a person aims the scanner at a 2D code: a rectangle of pixels.
+struct Region {
+    int x = 0;
+    int y = 0;
+    int width = 0;
+    int height = 0;
+};
+
 // Like a person scanning the page. ZXing-cpp 1.4.0 (Debian 12) asserts when it merges two
 // sightings of one tall 1D code (Result::operator==, "lineCount() == 1"), so 1D codes are read
 // across the whole page in thin horizontal strips. Its DataMatrix detector gives up when other
 // print is close around a code, so 2D codes are read the way a person aims a scanner: from the
-// pixels around each 2D code the layout placed (its box and 4 mm more on each side). Every
-// distinct code is reported once.
-inline std::vector<Scan> scan(int width, int height, const std::uint8_t* pixels,
-                              const labels::Document& doc, std::size_t page) {
+// pixels of each region given (around each 2D code). Every distinct code is reported once.
+inline std::vector<Scan> scanPixels(int width, int height, const std::uint8_t* pixels,
+                                    const std::vector<Region>& regions2d) {
     std::set<Scan> found;
     auto read = [&](int x, int y, int columns, int rows, ZXing::BarcodeFormats formats) {
         ZXing::DecodeHints hints;
@@ -58,23 +65,38 @@ inline std::vector<Scan> scan(int width, int height, const std::uint8_t* pixels,
             found.insert({r.symbologyIdentifier().substr(0, 3), r.text()});
         }
     };
-    const double dotsPerMm = static_cast<double>(width) / doc.widthMm;
-    for (const labels::BarcodeItem& b : doc.pages.at(page).barcodes) {
-        if (b.symbology != labels::Symbology::QrCode &&
-            b.symbology != labels::Symbology::DataMatrix) {
-            continue;
+    for (const Region& r : regions2d) {
+        const int x0 = std::clamp(r.x, 0, width);
+        const int y0 = std::clamp(r.y, 0, height);
+        const int x1 = std::clamp(r.x + r.width, 0, width);
+        const int y1 = std::clamp(r.y + r.height, 0, height);
+        if (x1 > x0 && y1 > y0) {
+            read(x0, y0, x1 - x0, y1 - y0, ZXing::BarcodeFormat::MatrixCodes);
         }
-        const int x0 = std::max(0, static_cast<int>((b.x - 4) * dotsPerMm));
-        const int y0 = std::max(0, static_cast<int>((b.y - 4) * dotsPerMm));
-        const int x1 = std::min(width, static_cast<int>((b.x + b.width + 4) * dotsPerMm));
-        const int y1 = std::min(height, static_cast<int>((b.y + b.height + 4) * dotsPerMm));
-        read(x0, y0, x1 - x0, y1 - y0, ZXing::BarcodeFormat::MatrixCodes);
     }
     constexpr int kStrip = 24;
     for (int y = 0; y + kStrip <= height; y += kStrip / 2) {
         read(0, y, width, kStrip, ZXing::BarcodeFormat::LinearCodes);
     }
     return {found.begin(), found.end()};
+}
+
+// The 2D codes the layout placed on a page, each with 4 mm more on every side.
+inline std::vector<Scan> scan(int width, int height, const std::uint8_t* pixels,
+                              const labels::Document& doc, std::size_t page) {
+    std::vector<Region> regions;
+    const double dotsPerMm = static_cast<double>(width) / doc.widthMm;
+    for (const labels::BarcodeItem& b : doc.pages.at(page).barcodes) {
+        if (b.symbology != labels::Symbology::QrCode &&
+            b.symbology != labels::Symbology::DataMatrix) {
+            continue;
+        }
+        const int x0 = static_cast<int>((b.x - 4) * dotsPerMm);
+        const int y0 = static_cast<int>((b.y - 4) * dotsPerMm);
+        regions.push_back({x0, y0, static_cast<int>((b.x + b.width + 4) * dotsPerMm) - x0,
+                           static_cast<int>((b.y + b.height + 4) * dotsPerMm) - y0});
+    }
+    return scanPixels(width, height, pixels, regions);
 }
 
 inline std::vector<Scan> scan(const labels::Raster& raster, const labels::Document& doc,

@@ -282,6 +282,7 @@ class Bench {
     const fs::path& dir() const { return dir_; }
     const std::vector<Event>& events() const { return events_; }
     void advance(std::chrono::seconds s) { now_ += s; }
+    std::chrono::system_clock::time_point now() const { return now_; }
     bool everSaid(const std::string& messageKey) const {
         for (const auto& e : events_) {
             if (e.messageKey == messageKey) {

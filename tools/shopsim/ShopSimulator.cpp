@@ -909,6 +909,37 @@ std::optional<std::string> ShopSimulator::Impl::updateOrder(json::object& order,
             }
         }
     }
+    if (auto* items = changes.if_contains("line_items"); items && items->is_array()) {
+        // As WooCommerce does: a line with an id changes that line (quantity 0 removes it),
+        // one without is added.
+        if (!order["line_items"].is_array()) {
+            order["line_items"] = json::array{};
+        }
+        auto& lines = order["line_items"].get_array();
+        for (const auto& entry : items->get_array()) {
+            if (!entry.is_object()) {
+                continue;
+            }
+            const auto& change = entry.get_object();
+            long long id = integer(change.if_contains("id"));
+            auto same = std::find_if(lines.begin(), lines.end(), [&](const json::value& l) {
+                return id != 0 && l.is_object() && integer(l.get_object().if_contains("id")) == id;
+            });
+            if (same == lines.end()) {
+                json::object added = change;
+                added["id"] = ++nextObjectId;
+                lines.push_back(std::move(added));
+                continue;
+            }
+            if (change.contains("quantity") && integer(change.if_contains("quantity")) == 0) {
+                lines.erase(same);
+                continue;
+            }
+            for (const auto& [key, value] : change) {
+                same->get_object()[key] = value;
+            }
+        }
+    }
     order["date_modified_gmt"] = now;
     order["date_modified"] = now;
     return std::nullopt;

@@ -1,0 +1,256 @@
+// The shop sync's figures: pull N orders from the WooCommerce simulator into a station journal,
+// then drain M pending shipments to it through the relay, watching the memory while it drains.
+// Usage: sync_bench [--orders 5000] [--shipments 10000] [--quick]. Prints figures only.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "config/StationConfig.h"
+#include "station/Journal.h"
+#include "station/JournalOutbox.h"
+#include "station/Station.h"
+#include "sync/HttpsClient.h"
+#include "sync/Relay.h"
+#include "sync/WooCommerceAdapter.h"
+#include "tools/shopsim/ShopSimulator.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kConfig = R"toml(
+[station]
+id = "bench-1"
+data_dir = "."
+[tracking]
+gs1_company_prefix = "3012345"
+[sender]
+name = "Atelier"
+street = "1 rue"
+postcode = "69002"
+city = "Lyon"
+country = "FR"
+[[users]]
+name = "Alice"
+badge = "U-1001"
+role = "packer"
+[[boxes]]
+code = "BOX-M"
+name = "Medium"
+tare_grams = 300
+length_mm = 350
+width_mm = 250
+height_mm = 150
+[[shipping_methods]]
+id = "colissimo"
+carrier = "Colissimo"
+tracking = "sscc"
+[[printers]]
+name = "zebra-1"
+role = "shipping"
+kind = "directory"
+language = "zpl"
+path = "labels"
+)toml";
+
+long rssKb() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            return std::atol(line.c_str() + 6);
+        }
+    }
+    return 0;
+}
+
+json::object wooOrder(long long id) {
+    return {{"id", id},
+            {"number", std::to_string(id)},
+            {"status", "processing"},
+            {"payment_method", "stripe"},
+            {"date_modified_gmt", "2024-03-05T08:00:00"},
+            {"shipping", json::object{{"first_name", "Ada"},
+                                      {"last_name", "Lovelace"},
+                                      {"address_1", "1 Analytical Row"},
+                                      {"postcode", "75001"},
+                                      {"city", "Paris"},
+                                      {"country", "FR"}}},
+            {"line_items", json::array{json::object{{"id", id * 10 + 1},
+                                                    {"product_id", 1},
+                                                    {"sku", "SKU-" + std::to_string(id % 97)},
+                                                    {"name", "Item"},
+                                                    {"quantity", 1},
+                                                    {"meta_data", json::array{}}}}},
+            {"shipping_lines", json::array{json::object{{"method_id", "colissimo"}}}}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int orders = 5000;
+    int shipments = 10000;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--quick") {
+            orders = 500;
+            shipments = 1000;
+        } else if (a == "--orders" && i + 1 < argc) {
+            orders = std::atoi(argv[++i]);
+        } else if (a == "--shipments" && i + 1 < argc) {
+            shipments = std::atoi(argv[++i]);
+        } else {
+            std::cerr << "usage: sync_bench [--orders N] [--shipments N] [--quick]\n";
+            return 2;
+        }
+    }
+    const int total = std::max(orders, shipments);
+    char pattern[] = "/tmp/sync-bench-XXXXXX";
+    const fs::path dir = ::mkdtemp(pattern);
+
+    // The shop, on its own thread, holding every order.
+    boost::asio::io_context shopIo;
+    shopsim::SimOptions simOptions;
+    simOptions.consumerKey = "ck";
+    simOptions.consumerSecret = "cs";
+    simOptions.log = false;
+    shopsim::ShopSimulator sim(shopIo, simOptions);
+    json::array list;
+    for (long long id = 1; id <= total; ++id) {
+        list.push_back(wooOrder(id));
+    }
+    json::object store{{"orders", std::move(list)},
+                       {"products", json::array{json::object{{"id", 1},
+                                                             {"sku", "SKU"},
+                                                             {"name", "Item"},
+                                                             {"weight", "0.25"},
+                                                             {"meta_data", json::array{}}}}}};
+    if (auto err = sim.seed(store); !err.empty()) {
+        std::cerr << "sync_bench: " << err << "\n";
+        return 1;
+    }
+    if (auto err = sim.listen("127.0.0.1", 0); !err.empty()) {
+        std::cerr << "sync_bench: " << err << "\n";
+        return 1;
+    }
+    std::thread shopThread([&] { shopIo.run(); });
+
+    auto loaded = config::parseConfig(kConfig, "bench.toml", dir);
+    if (!loaded.config) {
+        std::cerr << "sync_bench: " << loaded.errors.front().toString() << "\n";
+        return 1;
+    }
+    const config::StationConfig cfg = *loaded.config;
+    station::Journal journal(dir / "journal.db");
+    boost::asio::io_context io;
+    station::Station st(io, cfg, journal);
+    st.setShopLink("woocommerce", {});
+    station::JournalOutbox outbox(dir / "journal.db", io, st, "bench-1");
+
+    shop::WooCommerceSettings ws;
+    ws.baseUrl = "http://127.0.0.1:" + std::to_string(sim.port()) + "/wp-json";
+    ws.consumerKey = "ck";
+    ws.consumerSecret = "cs";
+    shop::WooCommerceAdapter adapter(ws);
+    shop::RelaySettings rs;
+    rs.pullInterval = std::chrono::milliseconds(0);
+    shop::Relay relay(adapter, outbox, rs);
+
+    std::cout << "shop sync benchmark: " << orders << " orders pulled, " << shipments
+              << " shipments drained, WooCommerce simulator on 127.0.0.1\n";
+
+    // 1. Pull: the first pass asks for every order, page after page, and the station applies
+    // them on its thread.
+    // The simulator holds `total` orders; pull only counts what a station would get.
+    const auto t0 = Clock::now();
+    auto pass = relay.runOnce();
+    io.restart();
+    io.run();
+    const double pullS = std::chrono::duration<double>(Clock::now() - t0).count();
+    SQLite::Statement count(journal.db(), "SELECT COUNT(*) FROM orders");
+    count.executeStep();
+    const int64_t imported = count.getColumn(0).getInt64();
+    count.reset();
+    std::printf("  pull: %d orders fetched, %lld in the journal, in %.2f s (%.0f orders/s)\n",
+                pass.pulled, static_cast<long long>(imported), pullS, pass.pulled / pullS);
+
+    // 2. Drain: one shipment per order, as packed at the bench, all pending at once.
+    {
+        SQLite::Transaction tx(journal.db());
+        for (int i = 1; i <= shipments; ++i) {
+            const std::string number = std::to_string(i);
+            char tracking[32];
+            std::snprintf(tracking, sizeof tracking, "0301234500%08d", i);
+            json::object payload{
+                {"order", number},
+                {"shop_id", number},
+                {"partial", false},
+                {"carrier", "colissimo"},
+                {"shipped_at", "2024-03-05T10:00:00.000Z"},
+                {"parcels",
+                 json::array{json::object{
+                     {"index", 1},
+                     {"tracking_number", tracking},
+                     {"items", json::array{json::object{{"sku", "SKU-" + std::to_string(i % 97)},
+                                                        {"quantity", 1}}}}}}}};
+            journal.addOutbox("2024-03-05T10:00:00.000Z", number, "shipment",
+                              json::serialize(payload));
+        }
+        tx.commit();
+    }
+    std::atomic<bool> draining{true};
+    std::atomic<long> peakKb{rssKb()};
+    const long startKb = rssKb();
+    std::thread sampler([&] {
+        while (draining) {
+            peakKb = std::max(peakKb.load(), rssKb());
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    const auto t1 = Clock::now();
+    int sent = 0;
+    for (int i = 0; i < 50; ++i) {
+        auto p = relay.runOnce();
+        sent += p.sent;
+        if (p.sent == 0 && p.retried == 0) {
+            break;
+        }
+    }
+    const double drainS = std::chrono::duration<double>(Clock::now() - t1).count();
+    draining = false;
+    sampler.join();
+    auto counts = shop::HttpsClient("http://127.0.0.1:" + std::to_string(sim.port()), {})
+                      .request(boost::beast::http::verb::get, "/_sim/counts");
+    const auto requests = json::parse(counts.body).as_object().at("requests").as_object();
+    std::printf("  drain: %d shipments sent in %.2f s (%.0f/s, goal <= 20 s for 10,000)\n", sent,
+                drainS, sent / drainS);
+    std::printf("  requests to the shop during the run:");
+    for (const auto& [name, n] : requests) {
+        std::printf(" %s=%lld", std::string(name).c_str(), static_cast<long long>(n.as_int64()));
+    }
+    std::printf("\n  memory: RSS %ld kB before the drain, peak %ld kB during it (+%ld kB)\n",
+                startKb, peakKb.load(), peakKb.load() - startKb);
+
+    sim.stop();
+    shopIo.stop();
+    shopThread.join();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return sent == shipments ? 0 : 1;
+}
