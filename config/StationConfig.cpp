@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <fstream>
@@ -192,21 +193,25 @@ const std::vector<TableSchema>& schema() {
          {"station", "api", "packing", "tracking", "sender", "users", "boxes", "shipping_methods",
           "scanners", "scale", "printers", "labels", "shop", "demo"}},
         {"station", false, {"id", "language", "data_dir", "idle_logout_minutes", "log_level"}},
-        {"api", false, {"listen", "port"}},
+        {"api", false, {"listen", "port", "screens_dir", "require_login"}},
         {"packing",
          false,
          {"risk_threshold", "confirm_label_scan", "auto_close_when_complete",
-          "weight_tolerance_grams", "weight_tolerance_percent", "default_box"}},
+          "weight_tolerance_grams", "weight_tolerance_percent", "default_box",
+          "print_return_slip"}},
         {"tracking",
          false,
          {"gs1_company_prefix", "extension_digit", "first_serial", "last_serial"}},
         {"sender", false, {"name", "street", "postcode", "city", "country"}},
-        {"users", true, {"name", "badge", "role"}},
+        {"users", true, {"name", "badge", "role", "pin"}},
         {"boxes", true, {"code", "name", "tare_grams", "length_mm", "width_mm", "height_mm"}},
         {"shipping_methods", true, {"id", "carrier", "tracking"}},
-        {"scanners", true, {"name", "kind", "listen", "port"}},
-        {"scale", false, {"name", "kind"}},
-        {"printers", true, {"name", "role", "kind", "language", "path", "size", "dpi"}},
+        {"scanners",
+         true,
+         {"name", "kind", "listen", "port", "usb", "keyboard_layout", "terminator", "device",
+          "baud", "format"}},
+        {"scale", false, {"name", "kind", "usb", "device", "baud", "format"}},
+        {"printers", true, {"name", "role", "kind", "language", "path", "size", "dpi", "host", "port", "usb", "queue", "server"}},
         {"labels", false, {"templates_dir"}},
         {"shop",
          false,
@@ -631,7 +636,7 @@ void readStation(Section& root, StationConfig& cfg, const std::filesystem::path&
     station->finish();
 }
 
-void readApi(Section& root, StationConfig& cfg) {
+void readApi(Section& root, StationConfig& cfg, const std::filesystem::path& baseDir) {
     auto api = root.table("api", Need::Optional);
     if (!api) {
         return;
@@ -641,6 +646,12 @@ void readApi(Section& root, StationConfig& cfg) {
     }
     if (auto port = api->integer("port", 1, 65535, Need::Optional)) {
         cfg.apiPort = static_cast<uint16_t>(*port);
+    }
+    if (auto dir = api->text("screens_dir", Need::Optional)) {
+        cfg.screensDir = resolved(baseDir, *dir);
+    }
+    if (auto login = api->choice("require_login", {"network", "always"}, Need::Optional)) {
+        cfg.requireLogin = *login;
     }
     api->finish();
 }
@@ -671,6 +682,9 @@ std::optional<Place> readPacking(Section& root, StationConfig& cfg) {
     if (auto box = packing->text("default_box", Need::Optional)) {
         cfg.defaultBox = *box;
         defaultBoxPlace = packing->placeOf("default_box");
+    }
+    if (auto slip = packing->boolean("print_return_slip", Need::Optional)) {
+        cfg.printReturnSlip = *slip;
     }
     packing->finish();
     return defaultBoxPlace;
@@ -766,6 +780,7 @@ void readUsers(Section& root, StationConfig& cfg) {
     }
     // Remembers the first holder of each badge; the badge itself never reaches a message.
     std::map<std::string, std::pair<size_t, std::string>> badges;
+    std::map<std::string, std::pair<size_t, std::string>> pins;
     size_t index = 0;
     for (auto& entry : *entries) {
         User user;
@@ -790,12 +805,35 @@ void readUsers(Section& root, StationConfig& cfg) {
                         : *role == "returns" ? Role::Returns
                                              : Role::Supervisor;
         }
+        // A PIN signs its holder in on a screen by itself, like a badge: unique, and never in a
+        // message (a wrong one is described, not quoted).
+        if (auto pin = entry.text("pin", Need::Optional, /*secret=*/true)) {
+            if (!isDigits(*pin) || pin->size() < 4 || pin->size() > 8) {
+                entry.error("pin", "must be 4 to 8 digits in quotes, e.g. \"4821\"");
+            } else {
+                user.pin = *pin;
+                const auto [found, inserted] = pins.try_emplace(*pin, index, user.name);
+                if (!inserted) {
+                    const auto& [firstIndex, firstName] = found->second;
+                    entry.error("pin", "the same PIN as users[" + std::to_string(firstIndex) + "]" +
+                                           (firstName.empty() ? "" : " (" + firstName + ")") +
+                                           "; every PIN must be unique");
+                }
+            }
+        }
         entry.finish();
         cfg.users.push_back(std::move(user));
         ++index;
     }
     if (entries->empty()) {
         root.error("users", "no [[users]] entries: at least one user is needed to log in");
+    }
+    // Signing in takes a badge or a PIN in the same field: one must never read as the other.
+    for (size_t i = 0; i < cfg.users.size(); ++i) {
+        if (!cfg.users[i].pin.empty() && badges.contains(cfg.users[i].pin)) {
+            (*entries)[i].error("pin",
+                                "is the same as a badge; a PIN must differ from every badge");
+        }
     }
 }
 
@@ -878,6 +916,55 @@ void readShippingMethods(Section& root, StationConfig& cfg) {
     }
 }
 
+// "05e0:1200" or "05e0:1200:S123": a USB vendor and product id in hexadecimal, and optionally
+// the device's serial number to pick one of several identical devices.
+bool isUsbSelector(const std::string& text) {
+    auto hex4 = [&](size_t at) {
+        return at + 4 <= text.size() &&
+               std::all_of(text.begin() + static_cast<long>(at),
+                           text.begin() + static_cast<long>(at + 4),
+                           [](unsigned char c) { return std::isxdigit(c) != 0; });
+    };
+    return hex4(0) && text.size() >= 9 && text[4] == ':' && hex4(5) &&
+           (text.size() == 9 || (text[9] == ':' && text.size() > 10));
+}
+
+std::optional<std::string> readUsb(Section& entry, Need need) {
+    auto usb = entry.text("usb", need);
+    if (usb && !isUsbSelector(*usb)) {
+        entry.error("usb", "must be the USB vendor and product ids in hexadecimal, e.g. "
+                           "\"05e0:1200\", optionally with the serial number: "
+                           "\"05e0:1200:S123\" (lsusb shows them), not " +
+                               inQuotes(*usb));
+        return std::nullopt;
+    }
+    return usb;
+}
+
+void readSerialPort(Section& entry, Need need, SerialPortConfig& out) {
+    if (auto device = entry.text("device", need)) {
+        if (device->rfind("/dev/", 0) != 0) {
+            entry.error("device", "must be a device path such as /dev/serial/by-id/... or "
+                                  "/dev/ttyUSB0, not " + inQuotes(*device));
+        }
+        out.device = *device;
+    }
+    if (auto baud = entry.integer("baud", 300, 4000000, Need::Optional)) {
+        out.baud = static_cast<unsigned>(*baud);
+    }
+    if (auto format = entry.text("format", Need::Optional)) {
+        const std::string& f = *format;
+        const bool ok = f.size() == 3 && (f[0] >= '5' && f[0] <= '8') &&
+                        (f[1] == 'N' || f[1] == 'E' || f[1] == 'O') && (f[2] == '1' || f[2] == '2');
+        if (!ok) {
+            entry.error("format", "must be data bits, parity and stop bits such as \"8N1\" or "
+                                  "\"7E1\", not " + inQuotes(f));
+        } else {
+            out.format = f;
+        }
+    }
+}
+
 void readScanners(Section& root, StationConfig& cfg) {
     std::map<std::string, size_t> names;
     size_t index = 0;
@@ -892,13 +979,29 @@ void readScanners(Section& root, StationConfig& cfg) {
                                         "]; every scanner name must be unique");
             }
         }
-        if (auto kind = entry.choice("kind", {"tcp"}, Need::Required)) {
+        if (auto kind = entry.choice("kind", {"tcp", "usb-keyboard", "usb-hid-pos", "serial"},
+                                     Need::Required)) {
             scanner.kind = *kind;
         }
+        const bool tcp = scanner.kind == "tcp";
+        const bool usb = scanner.kind == "usb-keyboard" || scanner.kind == "usb-hid-pos";
+        if (auto selector = readUsb(entry, usb ? Need::Required : Need::Optional)) {
+            scanner.usb = *selector;
+        }
+        if (auto layout =
+                entry.choice("keyboard_layout", {"us", "fr", "de", "uk"}, Need::Optional)) {
+            scanner.keyboardLayout = *layout;
+        }
+        if (auto terminator =
+                entry.choice("terminator", {"enter", "enter_or_tab"}, Need::Optional)) {
+            scanner.terminator = *terminator;
+        }
+        readSerialPort(entry, scanner.kind == "serial" ? Need::Required : Need::Optional,
+                       scanner.serial);
         if (auto listen = entry.ipAddress("listen", Need::Optional)) {
             scanner.listen = *listen;
         }
-        if (auto port = entry.integer("port", 1, 65535, Need::Required)) {
+        if (auto port = entry.integer("port", 1, 65535, tcp ? Need::Required : Need::Optional)) {
             scanner.port = static_cast<uint16_t>(*port);
             // Two listeners on one port would make the station fail at start-up instead.
             const auto clashes = [&](const std::string& otherListen) {
@@ -933,9 +1036,17 @@ void readScale(Section& root, StationConfig& cfg) {
     if (auto name = scale->text("name", Need::Required)) {
         result.name = *name;
     }
-    if (auto kind = scale->choice("kind", {"simulated"}, Need::Required)) {
+    if (auto kind =
+            scale->choice("kind", {"simulated", "usb-hid", "mt-sics", "toledo"}, Need::Required)) {
         result.kind = *kind;
     }
+    if (auto usb = readUsb(*scale, result.kind == "usb-hid" ? Need::Required : Need::Optional)) {
+        result.usb = *usb;
+    }
+    readSerialPort(*scale,
+                   result.kind == "mt-sics" || result.kind == "toledo" ? Need::Required
+                                                                       : Need::Optional,
+                   result.serial);
     scale->finish();
     cfg.scale = std::move(result);
 }
@@ -960,14 +1071,26 @@ void readPrinters(Section& root, StationConfig& cfg) {
                                         "]; every printer name must be unique");
             }
         }
-        if (auto role = entry.choice("role", {"shipping", "documents"}, Need::Required)) {
+        if (auto role = entry.choice("role", {"shipping", "documents", "restock"}, Need::Required)) {
             printer.role = *role;
             shipping = shipping || *role == "shipping";
         } else {
             unclearRole = true;
         }
-        if (auto kind = entry.choice("kind", {"directory"}, Need::Required)) {
+        if (auto kind =
+                entry.choice("kind", {"directory", "zpl-tcp", "usb", "cups"}, Need::Required)) {
             printer.kind = *kind;
+        }
+        const bool network = printer.kind == "zpl-tcp";
+        if (auto usb = readUsb(entry, printer.kind == "usb" ? Need::Required : Need::Optional)) {
+            printer.usb = *usb;
+        }
+        if (auto queue = entry.text("queue", printer.kind == "cups" ? Need::Required
+                                                                    : Need::Optional)) {
+            printer.queue = *queue;
+        }
+        if (auto server = entry.text("server", Need::Optional)) {
+            printer.cupsServer = *server;
         }
         if (auto language = entry.choice("language", {"zpl", "pdf"}, Need::Required)) {
             printer.language = *language;
@@ -983,8 +1106,19 @@ void readPrinters(Section& root, StationConfig& cfg) {
             printer.dpi = static_cast<int>(*dpi);
         }
         // Kept relative on purpose: the station resolves it against its data directory.
-        if (auto path = entry.text("path", Need::Required)) {
+        if (auto path = entry.text("path", printer.kind == "directory" ? Need::Required
+                                                                        : Need::Optional)) {
             printer.path = *path;
+        }
+        if (auto host = entry.text("host", network ? Need::Required : Need::Optional)) {
+            printer.host = *host;
+        }
+        if (auto port = entry.integer("port", 1, 65535, Need::Optional)) {
+            printer.port = static_cast<uint16_t>(*port);
+        }
+        if (network && printer.language != "zpl" && !printer.language.empty()) {
+            entry.error("language", "a zpl-tcp printer speaks zpl, not " +
+                                        inQuotes(printer.language));
         }
         entry.finish();
         cfg.printers.push_back(std::move(printer));
@@ -1168,7 +1302,7 @@ LoadResult parseConfig(std::string_view text, const std::string& sourceName,
     // Order matters where one section checks against another: the api port before the
     // scanners, the default box before the boxes.
     readStation(root, cfg, baseDir);
-    readApi(root, cfg);
+    readApi(root, cfg, baseDir);
     const auto defaultBoxPlace = readPacking(root, cfg);
     readTracking(root, cfg);
     readSender(root, cfg);

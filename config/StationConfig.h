@@ -18,6 +18,7 @@ struct User {
     std::string name;
     std::string badge;  // the code printed on the badge; never logged
     Role role = Role::Packer;
+    std::string pin;  // optional, 4 to 8 digits, to sign in on a screen; never logged
 };
 
 struct Box {
@@ -50,26 +51,55 @@ struct Address {
     std::string country;  // ISO 3166 alpha-2
 };
 
+// A serial port: a scanner or a scale on RS-232 or USB CDC-ACM.
+struct SerialPortConfig {
+    std::string device;  // prefer /dev/serial/by-id/..., stable across replugs
+    unsigned baud = 9600;
+    std::string format = "8N1";  // data bits, parity (N, E, O), stop bits
+};
+
 struct ScannerConfig {
     std::string name;
-    std::string kind;  // "tcp": one code per line on a TCP port (simulated scanner)
+    // "tcp": one code per line on a TCP port (simulated scanner);
+    // "usb-keyboard": a keyboard-wedge scanner, claimed through libusb (no keystroke leaks);
+    // "usb-hid-pos": a HID POS scanner (usage page 0x8C);
+    // "serial": a serial or CDC-ACM scanner, one code per line.
+    std::string kind;
     std::string listen = "127.0.0.1";
     uint16_t port = 0;
+    std::string usb;                      // "vvvv:pppp" or "vvvv:pppp:SERIAL" (hexadecimal ids)
+    std::string keyboardLayout = "us";    // usb-keyboard: us, fr, de, uk
+    std::string terminator = "enter";     // usb-keyboard: "enter" or "enter_or_tab"
+    SerialPortConfig serial;
 };
 
 struct ScaleConfig {
     std::string name;
-    std::string kind;  // "simulated": readings set through the API
+    // "simulated": readings set through the API; "usb-hid": a HID POS scale (DYMO, Mettler
+    // PS60...); "mt-sics": a Mettler Toledo scale speaking MT-SICS on a serial port;
+    // "toledo": a scale streaming Toledo continuous frames on a serial port.
+    std::string kind;
+    std::string usb;
+    SerialPortConfig serial;
 };
 
 struct PrinterConfig {
     std::string name;
-    std::string role;      // "shipping" (labels) or "documents" (pick lists, packing slips)
-    std::string kind;      // "directory": each job written to a file in `path`
+    // "shipping" (labels), "documents" (pick lists, packing slips, return slips) or "restock"
+    // (the returns desk's restock labels)
+    std::string role;
+    // "directory": each job written to a file in `path` (a simulated printer);
+    // "zpl-tcp": a ZPL printer on the network, raw TCP at host:port (9100), asked ~HS.
+    std::string kind;
     std::string language;  // "zpl" or "pdf"
     std::filesystem::path path;
     std::string size = "4x6";  // template size: "4x6", "100x150", "a4", "a5"...
     int dpi = 203;             // for ZPL: 203 or 300
+    std::string host;          // zpl-tcp
+    uint16_t port = 9100;      // zpl-tcp
+    std::string usb;           // usb: "vvvv:pppp[:SERIAL]"
+    std::string queue;         // cups: the queue name
+    std::string cupsServer;    // cups: empty = the local cupsd
 };
 
 // [shop]: where orders come from and where shipments go. config/ knows no adapter: the
@@ -120,6 +150,12 @@ struct StationConfig {
     // [api]
     std::string apiListen = "127.0.0.1";
     uint16_t apiPort = 8080;
+    // Where the screens' files are; empty: <the binary's folder>/../share/stationd/screens,
+    // else the source tree's web/ (a build run from the checkout).
+    std::filesystem::path screensDir;
+    // "network": a request from another computer must sign in (badge or PIN); "always": every
+    // request must, even from this computer (a shared kiosk, a reverse proxy on this host).
+    std::string requireLogin = "network";
 
     // [packing]
     double riskThreshold = 75;
@@ -128,6 +164,7 @@ struct StationConfig {
     int weightToleranceGrams = 50;
     double weightTolerancePercent = 5;
     std::string defaultBox;  // box code; empty = no tare unless a box is scanned
+    bool printReturnSlip = false;  // a return slip with its RMA code goes with each shipment
 
     // [tracking]
     std::string gs1CompanyPrefix;  // 6 to 10 digits

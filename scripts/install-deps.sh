@@ -8,10 +8,14 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libsystemd-dev libssl-dev
   libgtest-dev libzxing-dev libhpdf-dev libpng-dev libfreetype-dev fonts-dejavu-core poppler-utils
+  libusb-1.0-0-dev libcups2-dev  # USB devices and CUPS queues (drivers/)
+  umockdev libumockdev-dev       # emulated USB devices for tests/devices
+  cups-daemon cups               # a private cupsd and its socket backend for the CUPS tests
   curl netcat-openbsd procps
   clang libclang-rt-14-dev
   dpkg-dev fakeroot systemd
   nodejs  # runs the independent ZPL renderer of the label tests (scripts/install-zpl-renderer.sh)
+  chromium  # the screens' browser tests and bench drive it with playwright-core (tests/screens)
 )
 # Debian's npm, unless a Node.js that brings its own npm is installed already.
 command -v npm >/dev/null || packages+=(npm)

@@ -1,4 +1,5 @@
 #include "station/Api.h"
+#include "station/Access.h"
 
 #include <boost/json.hpp>
 
@@ -62,11 +63,57 @@ Response printDocument(Station& station, const Request& request, bool pickList) 
     return Response::json(http::status::ok, answer);
 }
 
+// POST /api/returns/current/items/{index}/grade {"condition"}: the screen's grade of an item
+// of the open return; answered with the return as GET /api/returns/{id} shows it.
+Response gradeReturnItem(Station& station, const Request& request) {
+    std::string why;
+    auto body = parseJsonBody(request, &why);
+    if (!body) {
+        return Response::error(http::status::bad_request, why);
+    }
+    const auto* condition = field(*body, "condition");
+    if (!condition || !condition->is_string()) {
+        return Response::error(http::status::bad_request,
+                               "\"condition\" (resellable, damaged, missing_parts or wrong_item) "
+                               "is required");
+    }
+    int index = 0;
+    try {
+        index = std::stoi(request.param("index"));
+    } catch (const std::exception&) {
+        return Response::error(http::status::bad_request, "item index must be a number");
+    }
+    const GradeOutcome out =
+        station.gradeReturnItem(index, std::string(condition->get_string()), request.user);
+    using Status = GradeOutcome::Status;
+    switch (out.status) {
+        case Status::NoReturnOpen:
+        case Status::NoSuchItem:
+            return Response::error(http::status::not_found, out.message);
+        case Status::UnknownCondition:
+            return Response::error(http::status::bad_request, out.message);
+        case Status::NotSaved:
+            return Response::error(http::status::internal_server_error, out.message);
+        case Status::Graded:
+            break;
+    }
+    boost::json::object answer{{"ok", true}, {"message", out.message}};
+    const auto id = station.currentReturnId();
+    auto current = id ? station.returnJson(*id) : std::nullopt;
+    answer["return"] = current ? boost::json::value(*current) : boost::json::value(nullptr);
+    return Response::json(http::status::ok, answer);
+}
+
 }  // namespace
 
 Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulatedScale)
     : server_(server), station_(station), simulatedScale_(simulatedScale) {
     using http::verb;
+    // Who may call each route that changes something (docs/api.md, "Access"); a route that
+    // only reads serves every signed-in user.
+    const HttpServer::Roles anyRole{"packer", "returns", "supervisor"};
+    const HttpServer::Roles packing{"packer", "supervisor"};
+    const HttpServer::Roles supervisor{"supervisor"};
     server_.route(verb::get, "/api/status", [this](const Request&) {
         return Response::json(http::status::ok, station_.statusJson());
     });
@@ -94,43 +141,90 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
         }
         return Response::json(http::status::ok, *order);
     });
-    server_.route(verb::get, "/metrics", [this](const Request&) {
-        Response r;
-        r.body = station_.metricsText();
-        r.contentType = "text/plain; version=0.0.4; charset=utf-8";
-        return r;
-    });
+    // Open like the other metrics endpoints of a network: Prometheus scrapes it with no login.
+    server_.route(verb::get, "/metrics",
+                  [this](const Request&) {
+                      Response r;
+                      r.body = station_.metricsText();
+                      r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+                      return r;
+                  },
+                  {access::kPublic});
     server_.route(verb::get, "/api/sync", [this](const Request&) {
         return Response::json(http::status::ok, station_.syncJson());
     });
-    server_.route(verb::post, "/api/sync/pull", [this](const Request&) {
-        if (!station_.requestPull()) {
-            return Response::error(http::status::conflict,
-                                   "no shop is configured: set [shop] adapter in the config");
+    server_.route(
+        verb::post, "/api/sync/pull",
+        [this](const Request&) {
+            if (!station_.requestPull()) {
+                return Response::error(http::status::conflict,
+                                       "no shop is configured: set [shop] adapter in the config");
+            }
+            return Response::json(http::status::accepted,
+                                  boost::json::object{{"pull", "requested"}});
+        },
+        supervisor);
+    server_.route(
+        verb::post, "/api/sync/rows/{id}/retry",
+        [this](const Request& r) {
+            int64_t id = 0;
+            try {
+                id = std::stoll(r.param("id"));
+            } catch (const std::exception&) {
+                return Response::error(http::status::bad_request, "row id must be a number");
+            }
+            if (!station_.retryOutboxRow(id, r.user.empty() ? "api" : r.user)) {
+                return Response::error(http::status::not_found,
+                                       "no parked outbox row " + r.param("id"));
+            }
+            return Response::json(http::status::ok, station_.syncJson());
+        },
+        supervisor);
+    server_.route(
+        verb::post, "/api/print/pick-list",
+        [this](const Request& r) { return printDocument(station_, r, true); }, packing);
+    server_.route(
+        verb::post, "/api/print/packing-slips",
+        [this](const Request& r) { return printDocument(station_, r, false); }, packing);
+    server_.route(
+        verb::post, "/api/scan", [this](const Request& r) { return scan(r); }, anyRole);
+    // A simulated scale only (409 otherwise): the demo and the tests, whoever drives them.
+    server_.route(
+        verb::post, "/api/scale", [this](const Request& r) { return scale(r); }, anyRole);
+    server_.route(
+        verb::post, "/api/orders/{number}/notes", [this](const Request& r) { return note(r); },
+        packing);
+    // The returns desk (docs/api.md, "Returns").
+    server_.route(verb::get, "/api/returns", [this](const Request& r) {
+        const std::string state = r.queryParam("state").value_or("");
+        if (state != "" && state != "open" && state != "closed" && state != "cancelled") {
+            return Response::error(http::status::bad_request,
+                                   "unknown state " + state + ": open, closed or cancelled");
         }
-        return Response::json(http::status::accepted, boost::json::object{{"pull", "requested"}});
+        return Response::json(http::status::ok, station_.returnsJson(state));
     });
-    server_.route(verb::post, "/api/sync/rows/{id}/retry", [this](const Request& r) {
-        int64_t id = 0;
-        try {
-            id = std::stoll(r.param("id"));
-        } catch (const std::exception&) {
-            return Response::error(http::status::bad_request, "row id must be a number");
+    server_.route(verb::get, "/api/returns/{id}", [this](const Request& r) {
+        std::optional<int64_t> id;
+        if (r.param("id") == "current") {
+            id = station_.currentReturnId();
+        } else {
+            try {
+                id = std::stoll(r.param("id"));
+            } catch (const std::exception&) {
+                return Response::error(http::status::bad_request,
+                                       "a return id is a number, or \"current\"");
+            }
         }
-        if (!station_.retryOutboxRow(id, "api")) {
-            return Response::error(http::status::not_found,
-                                   "no parked outbox row " + r.param("id"));
+        auto ret = id ? station_.returnJson(*id) : std::nullopt;
+        if (!ret) {
+            return Response::error(http::status::not_found, "no return " + r.param("id"));
         }
-        return Response::json(http::status::ok, station_.syncJson());
+        return Response::json(http::status::ok, *ret);
     });
-    server_.route(verb::post, "/api/print/pick-list",
-                  [this](const Request& r) { return printDocument(station_, r, true); });
-    server_.route(verb::post, "/api/print/packing-slips",
-                  [this](const Request& r) { return printDocument(station_, r, false); });
-    server_.route(verb::post, "/api/scan", [this](const Request& r) { return scan(r); });
-    server_.route(verb::post, "/api/scale", [this](const Request& r) { return scale(r); });
-    server_.route(verb::post, "/api/orders/{number}/notes",
-                  [this](const Request& r) { return note(r); });
+    server_.route(
+        verb::post, "/api/returns/current/items/{index}/grade",
+        [this](const Request& r) { return gradeReturnItem(station_, r); },
+        HttpServer::Roles{"returns", "supervisor"});
     server_.websocket("/api/events");
     server_.onWebSocketOpen([this]() -> std::optional<std::string> {
         boost::json::object hello{{"type", "status"}, {"status", station_.statusJson()}};
@@ -221,8 +315,9 @@ Response Api::note(const Request& request) {
     if (const auto* i = field(*body, "internal"); i && i->is_bool()) {
         internal = i->get_bool();
     }
-    std::string user;
-    if (const auto* u = field(*body, "user"); u && u->is_string()) {
+    // A signed-in caller writes under their own name; a trusted one may name someone.
+    std::string user = request.user;
+    if (const auto* u = field(*body, "user"); user.empty() && u && u->is_string()) {
         user = u->get_string();
     }
     const std::string number = request.param("number");

@@ -146,6 +146,9 @@ ClientResult HttpClient::request(http::verb method, std::string_view target, std
     http::request<http::string_body> request{method, base_.pathPrefix + std::string(target), 11};
     request.set(http::field::host, base_.host + ":" + base_.port);
     request.set(http::field::user_agent, "stationctl");
+    for (const auto& [name, value] : headers_) {
+        request.set(name, value);
+    }
     request.keep_alive(false);
     if (!body.empty() || method == http::verb::post || method == http::verb::put ||
         method == http::verb::patch) {

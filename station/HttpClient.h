@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace station {
 
@@ -48,9 +50,16 @@ class HttpClient {
 
     const BaseUrl& baseUrl() const { return base_; }
 
+    // Sent with every request from now on, replacing one of the same name; e.g.
+    // "Authorization" = "Bearer TOKEN" for a station that needs a login.
+    void setHeader(std::string name, std::string value) {
+        headers_.emplace_back(std::move(name), std::move(value));
+    }
+
   private:
     BaseUrl base_;
     std::chrono::milliseconds timeout_;
+    std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 class WebSocketClient {

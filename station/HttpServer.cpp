@@ -150,6 +150,7 @@ struct Route {
     std::vector<std::string> segments;
     int literals = 0;  // a route with more literal segments wins: /orders/open over /orders/{n}
     HttpServer::Handler handler;
+    HttpServer::Roles roles;
 };
 
 struct StaticDirectory {
@@ -200,6 +201,7 @@ struct HttpServerCore : std::enable_shared_from_this<HttpServerCore> {
     std::vector<std::string> webSocketPaths;
     std::vector<StaticDirectory> staticDirectories;
     HttpServer::WebSocketOpenHandler onWebSocketOpen;
+    HttpServer::Guard guard;
 
     std::uint64_t nextSessionId = 1;
     std::map<std::uint64_t, std::weak_ptr<HttpSession>> httpSessions;
@@ -217,6 +219,9 @@ struct HttpServerCore : std::enable_shared_from_this<HttpServerCore> {
     }
 
     Response handle(const http::request<http::string_body>& message, const std::string& remote);
+    // The guard's answer to a WebSocket upgrade: a refusal, or nullopt to go on.
+    std::optional<Response> guardUpgrade(const http::request<http::string_body>& message,
+                                         const ParsedTarget& target, const std::string& remote);
     std::optional<Response> serveStatic(const Request& request,
                                         const std::vector<std::string>& segments) const;
 };
@@ -459,6 +464,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         if (websocket::is_upgrade(request)) {
             auto target = parseTarget(request.target());
             if (target && core_->isWebSocketPath(target->path)) {
+                if (auto refused = core_->guardUpgrade(request, *target, remote_)) {
+                    write(*refused, request.version(), false, false);
+                    return;
+                }
                 std::make_shared<WebSocketSession>(core_, std::move(stream_), remote_)
                     ->run(std::move(request));
                 return;
@@ -595,6 +604,34 @@ void HttpServerCore::broadcastNow(const std::string& text) {
     }
 }
 
+namespace {
+
+Request makeRequest(const http::request<http::string_body>& message, ParsedTarget& target,
+                    const std::string& remote) {
+    Request request;
+    request.method = message.method();
+    request.target = std::string(message.target());
+    request.path = target.path;
+    request.query = std::move(target.query);
+    request.body = message.body();
+    request.headers = message.base();
+    request.remoteAddress = remote;
+    return request;
+}
+
+}  // namespace
+
+std::optional<Response> HttpServerCore::guardUpgrade(
+    const http::request<http::string_body>& message, const ParsedTarget& target,
+    const std::string& remote) {
+    if (!guard) {
+        return std::nullopt;
+    }
+    ParsedTarget copy = target;
+    Request request = makeRequest(message, copy, remote);
+    return guard(request, {});
+}
+
 Response HttpServerCore::handle(const http::request<http::string_body>& message,
                                 const std::string& remote) {
     auto target = parseTarget(message.target());
@@ -602,14 +639,7 @@ Response HttpServerCore::handle(const http::request<http::string_body>& message,
         return Response::error(http::status::bad_request, "malformed request target");
     }
 
-    Request request;
-    request.method = message.method();
-    request.target = std::string(message.target());
-    request.path = target->path;
-    request.query = std::move(target->query);
-    request.body = message.body();
-    request.headers = message.base();
-    request.remoteAddress = remote;
+    Request request = makeRequest(message, *target, remote);
 
     const Route* chosen = nullptr;
     std::vector<http::verb> allowed;
@@ -644,6 +674,11 @@ Response HttpServerCore::handle(const http::request<http::string_body>& message,
 
     if (chosen != nullptr) {
         try {
+            if (guard) {
+                if (auto refused = guard(request, chosen->roles)) {
+                    return *refused;
+                }
+            }
             return chosen->handler(request);
         } catch (const std::exception& e) {
             std::cerr << "stationd: " << request.method << ' ' << request.path
@@ -743,9 +778,10 @@ HttpServer::~HttpServer() {
     stop();
 }
 
-void HttpServer::route(http::verb method, std::string pattern, Handler handler) {
+void HttpServer::route(http::verb method, std::string pattern, Handler handler, Roles roles) {
     detail::Route route;
     route.method = method;
+    route.roles = std::move(roles);
     route.segments = detail::splitPath(pattern);
     route.literals = static_cast<int>(
         std::count_if(route.segments.begin(), route.segments.end(),
@@ -753,6 +789,10 @@ void HttpServer::route(http::verb method, std::string pattern, Handler handler) 
     route.pattern = std::move(pattern);
     route.handler = std::move(handler);
     core_->routes.push_back(std::move(route));
+}
+
+void HttpServer::guard(Guard check) {
+    core_->guard = std::move(check);
 }
 
 void HttpServer::websocket(std::string path) {

@@ -37,6 +37,9 @@ struct Request {
     std::string body;
     http::fields headers;
     std::string remoteAddress;  // "127.0.0.1", "::1", ...
+    // Who the guard let in, for a caller that signed in; empty for a trusted or public call.
+    std::string user;
+    std::string role;
 
     // Empty when absent, so that handlers can treat "missing" and "empty" alike.
     std::string header(std::string_view name) const;
@@ -64,6 +67,11 @@ class HttpServer {
     using Handler = std::function<Response(const Request&)>;
     // Returns the first message sent to a new WebSocket client (a snapshot), or nullopt.
     using WebSocketOpenHandler = std::function<std::optional<std::string>()>;
+    // The roles a route is declared for; what they mean is the guard's business (Access).
+    using Roles = std::vector<std::string>;
+    // Runs before a route's handler and before a WebSocket upgrade (with no roles); a Response
+    // refuses the request, nullopt lets it through. May fill in Request::user and role.
+    using Guard = std::function<std::optional<Response>(Request&, const Roles&)>;
 
     static constexpr std::size_t kBodyLimit = 64 * 1024;
     static constexpr std::size_t kWebSocketQueueLimit = 1000;
@@ -77,7 +85,8 @@ class HttpServer {
 
     // Configuration: call these before start(), from the thread that will run the io_context.
     // A pattern is a path whose segments may be {name}, e.g. "/api/orders/{number}/notes".
-    void route(http::verb method, std::string pattern, Handler handler);
+    void route(http::verb method, std::string pattern, Handler handler, Roles roles = {});
+    void guard(Guard check);
     void websocket(std::string path);
     void onWebSocketOpen(WebSocketOpenHandler handler);
     void staticDirectory(std::string urlPrefix, std::filesystem::path dir);

@@ -182,6 +182,71 @@ CREATE TABLE sync_state (
 );
 INSERT INTO sync_state (id) VALUES (1);
 )sql",
+    // v3: the returns desk. Each shipment's RMA code (the barcode on its return slip), the
+    // returns with their graded items, the slips and restock labels they print, and the open
+    // return in the session row so that a restart resumes it. Shipments made before this
+    // version get their codes here, numbered the same way (RMA-<order>-<n>, n from 1 per order).
+    R"sql(
+CREATE INDEX shipments_order ON shipments(order_number);
+CREATE TABLE rma_codes (
+    code TEXT PRIMARY KEY,
+    shipment_id INTEGER NOT NULL UNIQUE REFERENCES shipments(id),
+    order_number TEXT NOT NULL REFERENCES orders(number),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX rma_codes_order ON rma_codes(order_number);
+INSERT INTO rma_codes (code, shipment_id, order_number, created_at)
+    SELECT 'RMA-' || order_number || '-' ||
+               ROW_NUMBER() OVER (PARTITION BY order_number ORDER BY id),
+           id, order_number, at
+    FROM shipments;
+CREATE TABLE returns (
+    id INTEGER PRIMARY KEY,
+    order_number TEXT NOT NULL REFERENCES orders(number),
+    rma_code TEXT REFERENCES rma_codes(code),
+    state TEXT NOT NULL,
+    station TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    weight_grams INTEGER,
+    expected_grams INTEGER,
+    tolerance_grams INTEGER,
+    closed_by TEXT,
+    closed_at TEXT
+);
+CREATE INDEX returns_state ON returns(state);
+CREATE INDEX returns_order ON returns(order_number);
+CREATE TABLE return_items (
+    id INTEGER PRIMARY KEY,
+    return_id INTEGER NOT NULL REFERENCES returns(id),
+    idx INTEGER NOT NULL,
+    line_id INTEGER NOT NULL REFERENCES order_lines(id),
+    quantity INTEGER NOT NULL,
+    serial TEXT NOT NULL DEFAULT '',
+    condition TEXT NOT NULL DEFAULT '',
+    graded_by TEXT,
+    graded_at TEXT,
+    scanned_at TEXT NOT NULL,
+    UNIQUE(return_id, idx)
+);
+CREATE INDEX return_items_line ON return_items(line_id);
+CREATE TABLE return_documents (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    shipment_id INTEGER REFERENCES shipments(id),
+    return_item_id INTEGER REFERENCES return_items(id),
+    order_number TEXT NOT NULL,
+    printer TEXT NOT NULL,
+    language TEXT NOT NULL,
+    data BLOB NOT NULL,
+    state TEXT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    printed_at TEXT
+);
+CREATE INDEX return_documents_state ON return_documents(state);
+ALTER TABLE session ADD COLUMN return_id INTEGER REFERENCES returns(id);
+)sql",
 };
 
 }  // namespace

@@ -17,6 +17,12 @@ struct Entry {
 
 // Sorted by key: looked up by binary search on every scan.
 constexpr std::array kCatalogue = std::to_array<Entry>({
+    {"access_cross_site", "{method} {endpoint} refused: sent by a page of another site ({origin})",
+     "{method} {endpoint} refusé : envoyé par une page d'un autre site ({origin})"},
+    {"access_login_required", "{method} {endpoint} refused to {address}: sign in first",
+     "{method} {endpoint} refusé à {address} : connectez-vous d'abord"},
+    {"access_role_refused", "{method} {endpoint} refused to {user} ({role}): only for {roles}",
+     "{method} {endpoint} refusé à {user} ({role}) : réservé à {roles}"},
     {"already_logged_in", "{user} is already logged in", "{user} est déjà connecté(e)"},
     {"approval_required", "Waiting for a supervisor: {what}",
      "En attente d'un superviseur : {what}"},
@@ -48,16 +54,22 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"logged_out", "{user} logged out", "{user} déconnecté(e)"},
     {"logged_out_idle", "{user} logged out after {minutes} min without a scan",
      "{user} déconnecté(e) après {minutes} min sans scan"},
+    {"login_failed", "Sign-in refused from {address}: unknown badge or PIN",
+     "Connexion refusée depuis {address} : badge ou code PIN inconnu"},
     {"malformed_code", "Unreadable GS1 code {code}: scan it again",
      "Code GS1 illisible {code} : scannez à nouveau"},
     {"new_parcel", "Parcel {parcel} started", "Colis {parcel} commencé"},
     {"no_order", "No order open: scan an order number or a packing slip first",
      "Aucune commande ouverte : scannez d'abord un numéro de commande ou un bon de livraison"},
+    {"no_return", "No return open: scan the return slip or the order number first",
+     "Aucun retour ouvert : scannez d'abord le bon de retour ou le numéro de commande"},
     {"not_logged_in", "Scan your badge first", "Scannez d'abord votre badge"},
     {"note", "Note: {text}", "Note : {text}"},
     {"nothing_to_approve", "Nothing is waiting for approval", "Rien n'attend de validation"},
     {"nothing_to_close", "No parcel to close: scan an item first",
      "Aucun colis à fermer : scannez d'abord un article"},
+    {"nothing_to_grade", "No item waits for a grade: scan a returned item first",
+     "Aucun article n'attend son état : scannez d'abord un article retourné"},
     {"nothing_to_reprint", "No label to reprint", "Aucune étiquette à réimprimer"},
     {"nothing_to_ship", "Nothing to ship: close a parcel first",
      "Rien à expédier : fermez d'abord un colis"},
@@ -137,8 +149,88 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"partial_requested", "Partial shipment of order {order}: a supervisor must scan their badge",
      "Expédition partielle de la commande {order} : un superviseur doit scanner son badge"},
     {"request_withdrawn", "Request withdrawn: {what}", "Demande retirée : {what}"},
+    {"restock_label_failed", "Restock label of {sku} not printed on {printer}: {error}",
+     "Étiquette de remise en stock de {sku} non imprimée sur {printer} : {error}"},
+    {"restock_label_printed", "Restock label of {sku} printed on {printer}",
+     "Étiquette de remise en stock de {sku} imprimée sur {printer}"},
+    {"return_all_received", "Everything shipped in order {order} has already been returned",
+     "Tout ce qui a été expédié dans la commande {order} a déjà été retourné"},
+    {"return_cancelled", "Return of order {order} cancelled: nothing is sent to the shop",
+     "Retour de la commande {order} annulé : rien n'est envoyé à la boutique"},
+    {"return_closed",
+     "Return of order {order} closed: {items} item(s) received, {restocked} back in stock",
+     "Retour de la commande {order} clôturé : {items} article(s) reçu(s), {restocked} remis en "
+     "stock"},
+    {"return_empty", "No item received yet: scan the returned items, or cancel the return",
+     "Aucun article reçu : scannez les articles retournés, ou annulez le retour"},
+    {"return_grade_required",
+     "Grade {name} first: scan resellable, damaged, missing parts or wrong item",
+     "Indiquez d'abord l'état de {name} : scannez revendable, abîmé, pièces manquantes ou "
+     "mauvais article"},
+    {"return_graded_damaged", "{name}: damaged, not restocked",
+     "{name} : abîmé, non remis en stock"},
+    {"return_graded_missing_parts", "{name}: parts missing, not restocked",
+     "{name} : pièces manquantes, non remis en stock"},
+    {"return_graded_resellable", "{name}: resellable, put it back in bin {bin}",
+     "{name} : revendable, remettez-le dans l'emplacement {bin}"},
+    {"return_graded_resellable_no_bin", "{name}: resellable, put it back in stock (no bin known)",
+     "{name} : revendable, remettez-le en stock (emplacement inconnu)"},
+    {"return_graded_wrong_item", "{name}: wrong item, not restocked",
+     "{name} : mauvais article, non remis en stock"},
+    {"return_item_not_shipped", "{code} was not shipped in order {order}",
+     "{code} n'a pas été expédié dans la commande {order}"},
+    {"return_item_received", "{name} returned ({returned}/{shipped}): scan its grade",
+     "{name} retourné ({returned}/{shipped}) : scannez son état"},
+    {"return_not_allowed",
+     "{user} cannot take returns with the role {role}: the returns desk or a supervisor can",
+     "{user} ne peut pas prendre de retours avec le rôle {role} : le poste retours ou un "
+     "superviseur le peut"},
+    {"return_nothing_shipped",
+     "Order {order} has no shipped items recorded here: nothing to return",
+     "La commande {order} n'a aucun article expédié enregistré ici : rien à retourner"},
+    {"return_open",
+     "The return of order {order} is open: close it (CMD-CLOSE-RETURN) or cancel it "
+     "(CMD-CANCEL) first",
+     "Le retour de la commande {order} est ouvert : clôturez-le (CMD-CLOSE-RETURN) ou "
+     "annulez-le (CMD-CANCEL) d'abord"},
+    {"return_opened",
+     "Return of order {order} opened: scan each returned item ({items} can come back)",
+     "Retour de la commande {order} ouvert : scannez chaque article retourné ({items} peuvent "
+     "revenir)"},
+    {"return_serial_duplicate", "Serial number {serial} was already returned",
+     "Le numéro de série {serial} a déjà été retourné"},
+    {"return_serial_not_shipped", "Serial number {serial} was not shipped in order {order}",
+     "Le numéro de série {serial} n'a pas été expédié dans la commande {order}"},
+    {"return_slip_failed", "Return slip {rma} not printed on {printer}: {error}",
+     "Bon de retour {rma} non imprimé sur {printer} : {error}"},
+    {"return_slip_instructions",
+     "To return items, put this slip in the parcel with them and send it to the address above. "
+     "We check them and refund you on arrival.",
+     "Pour retourner des articles, glissez ce bon dans le colis avec eux et envoyez-le à "
+     "l'adresse ci-dessus. Nous les vérifions et vous remboursons à réception."},
+    {"return_slip_printed", "Return slip {rma} printed on {printer}",
+     "Bon de retour {rma} imprimé sur {printer}"},
+    {"return_too_many", "One too many: {name} shipped {shipped}, already returned {returned}",
+     "Un de trop : {name} expédié {shipped}, déjà retourné {returned}"},
+    {"return_unknown",
+     "No order or return slip {code}: scan the return slip or the order number",
+     "Pas de commande ni de bon de retour {code} : scannez le bon de retour ou le numéro de "
+     "commande"},
+    {"return_weighed", "Return parcel: {weight} g", "Colis retour : {weight} g"},
+    {"return_weight_mismatch",
+     "Return parcel weighs {weight} g, expected {expected} g ± {tolerance} g: check for an item "
+     "missing or one too many",
+     "Le colis retour pèse {weight} g, attendu {expected} g ± {tolerance} g : vérifiez qu'il ne "
+     "manque rien et que rien n'est en trop"},
+    {"return_weight_ok", "Return parcel: {weight} g, as expected ({expected} g)",
+     "Colis retour : {weight} g, conforme ({expected} g)"},
     {"role_not_allowed", "{user} cannot pack orders with the role {role}",
      "{user} ne peut pas emballer de commandes avec le rôle {role}"},
+    {"scanner_problem", "Scanner {scanner}: {problem}. Scan again once it is fixed",
+     "Lecteur {scanner} : {problem}. Scannez à nouveau une fois corrigé"},
+    {"screen_login", "{user} signed in on a screen from {address}",
+     "{user} connecté(e) sur un écran depuis {address}"},
+    {"screen_logout", "{user} signed out of a screen", "{user} déconnecté(e) d'un écran"},
     {"serial_duplicate", "Serial number {serial} was already scanned in this order",
      "Le numéro de série {serial} a déjà été scanné dans cette commande"},
     {"serial_invalid", "{code} cannot be a serial number: scan the serial number of {name}",
@@ -202,6 +294,14 @@ std::string valueText(const boost::json::value& v) {
 
 Language languageFromCode(std::string_view code) {
     return code == "fr" ? Language::Fr : Language::En;
+}
+
+boost::json::object messageCatalogue(Language lang) {
+    boost::json::object out;
+    for (const Entry& e : kCatalogue) {
+        out[e.key] = lang == Language::Fr ? e.fr : e.en;
+    }
+    return out;
 }
 
 bool hasMessage(std::string_view key) {

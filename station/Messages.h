@@ -15,6 +15,10 @@ Language languageFromCode(std::string_view code);  // "fr" -> Fr, anything else 
 // An unknown key renders as the key itself, so a missing translation shows but never crashes.
 std::string renderMessage(std::string_view key, const boost::json::object& params, Language lang);
 
+// Every sentence of the catalogue in one language, by key, placeholders left in: the screens
+// render events and refusals in the language chosen on screen (GET /api/messages).
+boost::json::object messageCatalogue(Language lang);
+
 // True when the catalogue has the key in both languages (used by tests).
 bool hasMessage(std::string_view key);
 

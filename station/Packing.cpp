@@ -9,6 +9,7 @@
 
 #include "labels/ShippingLabel.h"
 #include "station/Barcode.h"
+#include "station/Log.h"
 #include "station/Station.h"
 #include "sync/OutboxKind.h"
 
@@ -345,6 +346,16 @@ void Station::handleScaleReading(const drivers::ScaleReading& reading) {
             return;  // still the parcel that was just closed
         }
         scaleLockedAt_.reset();
+    }
+    if (session_.returnId) {
+        // The returns desk weighs what came back as soon as the scale settles (once per
+        // weight: a scale repeats its reading many times a second).
+        if (changed) {
+            Context ctx;
+            ctx.at = now();
+            transact(ctx, [&] { checkReturnWeight(ctx, false); });
+        }
+        return;
     }
     if (session_.userName.empty() || session_.order.empty() || !session_.awaiting.empty() ||
         (!session_.approvalKind.empty() && session_.approvalKind != "weight_mismatch")) {
@@ -915,6 +926,9 @@ void Station::onPrinted(int64_t labelId, const drivers::PrintResult& result) {
                 {{"parcel", index}, {"printer", printer}, {"error", result.error}}, order);
             ctx.events.back().ok = false;
             ctx.events.back().reason = "label_failed";
+            log::error("label of parcel " + std::to_string(index) + " not printed on " + printer +
+                           ": " + result.error,
+                       {order, session_.userName, printer});
         }
     });
 }

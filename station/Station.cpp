@@ -115,6 +115,7 @@ void Station::start() {
     for (int64_t id : queued) {
         dispatchLabel(id);
     }
+    offerReturnDocuments();
     armIdleTimer();
 }
 
@@ -127,7 +128,7 @@ void Station::loadSession() {
     auto q = journal_.statements().get(
         "SELECT user_name, user_role, order_number, parcel_id, awaiting, "
         "awaiting_line_id, awaiting_data, approval_kind, approval_order, "
-        "approval_parcel_id, approval_detail, last_label_id, last_activity_at "
+        "approval_parcel_id, approval_detail, last_label_id, last_activity_at, return_id "
         "FROM session WHERE id = 1");
     if (!q->executeStep()) {
         session_ = Session{};
@@ -147,6 +148,7 @@ void Station::loadSession() {
     s.approvalDetail = q->getColumn(10).getString();
     s.lastLabelId = optionalId(q->getColumn(11));
     s.lastActivityAt = q->getColumn(12).getString();
+    s.returnId = optionalId(q->getColumn(13));
     session_ = std::move(s);
 }
 
@@ -155,7 +157,8 @@ void Station::saveSession() {
         "UPDATE session SET user_name = ?, user_role = ?, order_number = ?, "
         "parcel_id = ?, awaiting = ?, awaiting_line_id = ?, awaiting_data = ?, "
         "approval_kind = ?, approval_order = ?, approval_parcel_id = ?, "
-        "approval_detail = ?, last_label_id = ?, last_activity_at = ? WHERE id = 1");
+        "approval_detail = ?, last_label_id = ?, last_activity_at = ?, return_id = ? "
+        "WHERE id = 1");
     q->bind(1, session_.userName);
     q->bind(2, session_.userRole);
     q->bind(3, session_.order);
@@ -169,6 +172,7 @@ void Station::saveSession() {
     q->bind(11, session_.approvalDetail.empty() ? std::string("{}") : session_.approvalDetail);
     bindOptional(*q, 12, session_.lastLabelId);
     q->bind(13, session_.lastActivityAt);
+    bindOptional(*q, 14, session_.returnId);
     q->exec();
 }
 
@@ -222,6 +226,7 @@ bool Station::transact(Context& ctx, const std::function<void()>& fn) {
     try {
         SQLite::Transaction tx(journal_.db(), SQLite::TransactionBehavior::IMMEDIATE);
         fn();
+        issueRmaCodes(ctx);
         saveSession();
         tx.commit();
     } catch (const std::exception& e) {
@@ -230,6 +235,7 @@ bool Station::transact(Context& ctx, const std::function<void()>& fn) {
         loadSession();
         ctx.events.clear();
         ctx.labelsToPrint.clear();
+        ctx.returnDocumentsToPrint.clear();
         ctx.ok = false;
         ctx.reason = "internal_error";
         ctx.lastMessage = renderMessage("internal_error", {}, language_);
@@ -249,6 +255,9 @@ void Station::publish(Context& ctx) {
     }
     for (int64_t id : ctx.labelsToPrint) {
         dispatchLabel(id);
+    }
+    for (int64_t id : ctx.returnDocumentsToPrint) {
+        dispatchReturnDocument(id);
     }
     if (journal_.takeOutboxWritten() && outboxListener_) {
         outboxListener_();
@@ -289,6 +298,33 @@ ScanOutcome Station::handleScan(const std::string& scanner, const std::string& c
     return out;
 }
 
+ScanOutcome Station::refuseScan(const std::string& scanner, const std::string& code,
+                               const std::string& problem) {
+    Context ctx;
+    ctx.at = now();
+    ctx.scanner = scanner;
+    transact(ctx, [&] {
+        refuse(ctx, "scanner_problem", {{"scanner", scanner}, {"problem", problem}});
+        auto q = journal_.statements().get(
+            "INSERT INTO scans (at, station, scanner, user, code, ok, reason, "
+            "order_number) VALUES (?, ?, ?, ?, ?, 0, 'scanner_problem', ?)");
+        q->bind(1, ctx.at);
+        q->bind(2, config_.stationId);
+        q->bind(3, scanner);
+        q->bind(4, session_.userName);
+        q->bind(5, code);
+        q->bind(6, session_.order);
+        q->exec();
+    });
+    metrics_.observeScan(false, "scanner_problem", 0);
+    ScanOutcome out;
+    out.ok = false;
+    out.reason = ctx.reason;
+    out.message = ctx.lastMessage;
+    out.events = std::move(ctx.events);
+    return out;
+}
+
 std::string Station::approvalWhat() const {
     boost::json::object params;
     boost::system::error_code ec;
@@ -316,15 +352,9 @@ void Station::dispatchScan(Context& ctx, const std::string& raw) {
         refuse(ctx, "not_logged_in", {});
         return;
     }
-    // The returns desk has its own workflow; packing an order (even one a packer left open
-    // on this bench) needs the packer or supervisor role.
-    if (session_.userRole == "returns" && code != command::kLogout) {
-        std::string order = session_.order;
-        if (const std::string n = code[0] == '#' ? code.substr(1) : code;
-            order.empty() && orders_.exists(n)) {
-            order = n;
-        }
-        refuse(ctx, "role_not_allowed", {{"user", session_.userName}, {"role", "returns"}}, order);
+    // The returns desk has its own workflow (Returns.cpp); packing an order (even one a
+    // packer left open on this bench) needs the packer or supervisor role.
+    if (code != command::kLogout && handleReturnsDesk(ctx, code)) {
         return;
     }
     if (!session_.order.empty() && handleShopAlert(ctx)) {

@@ -50,7 +50,30 @@ inline constexpr const char* kReprint = "CMD-REPRINT";
 inline constexpr const char* kCancel = "CMD-CANCEL";
 inline constexpr const char* kLogout = "CMD-LOGOUT";
 inline constexpr const char* kApprove = "CMD-APPROVE";
+// The returns desk (Returns.cpp): the grade of the item just scanned, and closing the return.
+inline constexpr const char* kGradeResellable = "CMD-GRADE-RESELLABLE";
+inline constexpr const char* kGradeDamaged = "CMD-GRADE-DAMAGED";
+inline constexpr const char* kGradeMissingParts = "CMD-GRADE-MISSING-PARTS";
+inline constexpr const char* kGradeWrongItem = "CMD-GRADE-WRONG-ITEM";
+inline constexpr const char* kCloseReturn = "CMD-CLOSE-RETURN";
 }  // namespace command
+
+// The conditions a returned item is graded in, as stored, sent to the shop and shown.
+namespace return_condition {
+inline constexpr const char* kResellable = "resellable";
+inline constexpr const char* kDamaged = "damaged";
+inline constexpr const char* kMissingParts = "missing_parts";
+inline constexpr const char* kWrongItem = "wrong_item";
+}  // namespace return_condition
+
+// What grading an item of the open return from a screen came to
+// (POST /api/returns/current/items/{index}/grade).
+struct GradeOutcome {
+    enum class Status { Graded, NoReturnOpen, NoSuchItem, UnknownCondition, NotSaved };
+    Status status = Status::Graded;
+    std::string message;  // for the person at the screen, in the station's language
+    std::vector<Event> events;
+};
 
 class Station {
   public:
@@ -63,7 +86,8 @@ class Station {
     ~Station();
 
     void setEventSink(EventSink sink) { sink_ = std::move(sink); }
-    // Printers by role ("shipping"); loans, they must outlive the station.
+    // Printers by role ("shipping", "documents", "restock"); loans, they must outlive the
+    // station.
     void addPrinter(const std::string& role, drivers::Printer* printer);
     void setScale(drivers::Scale* scale) { scale_ = scale; }
     // The config gives whole minutes; tests shorten it. Zero never logs out.
@@ -78,6 +102,10 @@ class Station {
     void stop();
 
     ScanOutcome handleScan(const std::string& scanner, const std::string& code);
+    // A read the scanner's driver could not trust (a keyboard layout mismatch, a malformed
+    // report): refused with the driver's reason and recorded, never matched against the order.
+    ScanOutcome refuseScan(const std::string& scanner, const std::string& code,
+                           const std::string& problem);
     void handleScaleReading(const drivers::ScaleReading& reading);
     // A note on an order; internal notes never leave the station. Returns false if no order.
     bool addNote(const std::string& order, const std::string& text, bool internal,
@@ -114,10 +142,26 @@ class Station {
     // The pick list as it would be sent, without sending it (benchmarks, previews).
     PrintedDocument renderPickList(const std::vector<std::string>& orders);
 
+    // The returns desk (Returns.cpp). The screen grades item `index` (1, 2, ... in scan order)
+    // of the open return: one of the return_condition values; `user` empty means who is
+    // logged in.
+    GradeOutcome gradeReturnItem(int index, const std::string& condition, const std::string& user);
+    // GET /api/returns?state= ("" = all, "open", "closed", "cancelled"), newest first, and one
+    // return in full; `currentReturnId` is the one open on this bench.
+    boost::json::object returnsJson(const std::string& state);
+    std::optional<boost::json::object> returnJson(int64_t id);
+    std::optional<int64_t> currentReturnId() const { return session_.returnId; }
+
     // Read side, for the API.
     boost::json::object statusJson();
     boost::json::object ordersJson(const std::string& state);
     std::optional<boost::json::object> orderJson(const std::string& number);
+    // GET /api/activity: newest first; `text` matches the user, order, message key or a value,
+    // `order` one order; at most `limit` rows, older than `beforeId` when it is not 0.
+    boost::json::object activityJson(const std::string& text, const std::string& order, int limit,
+                                     int64_t beforeId);
+    // GET /api/stats: today's scans, refusals, parcels and orders shipped, in total and per hour.
+    boost::json::object statsJson();
     // GET /metrics: the Prometheus text format.
     std::string metricsText();
     // One line for systemd's STATUS=: who is packing what.
@@ -142,6 +186,7 @@ class Station {
         std::string approvalDetail;
         std::optional<int64_t> lastLabelId;
         std::string lastActivityAt;
+        std::optional<int64_t> returnId;  // the return open at the returns desk
     };
 
     // What one scan (or weight, or print result) changes, collected until its commit.
@@ -153,6 +198,7 @@ class Station {
         std::string lastMessage;
         std::vector<Event> events;
         std::vector<int64_t> labelsToPrint;
+        std::vector<int64_t> returnDocumentsToPrint;  // return slips and restock labels
         std::string actor;  // who acts when not the logged-in user (a supervisor approving)
         bool codeIsBadge = false;
     };
@@ -198,6 +244,30 @@ class Station {
     const config::Box* findBox(const std::string& code) const;
     const config::ShippingMethod* findMethod(const std::string& id) const;
 
+    // The returns desk (Returns.cpp). True when the code was the returns desk's to handle: a
+    // returns user's scans, a supervisor's while a return is open or when the code opens one,
+    // and the refusals of return codes to anyone else.
+    bool handleReturnsDesk(Context& ctx, const std::string& code);
+    void openReturn(Context& ctx, const std::string& orderNumber, const std::string& rma);
+    void scanReturnItem(Context& ctx, const std::string& code);
+    void gradeItem(Context& ctx, int64_t itemId, const std::string& condition);
+    void closeReturn(Context& ctx);
+    void cancelReturn(Context& ctx);
+    // The scale's latest stable reading, recorded and compared when new or when `closing`.
+    void checkReturnWeight(Context& ctx, bool closing);
+    // Called in every transaction: a shipment made in it gets its RMA code, and its return
+    // slip when [packing] print_return_slip is set.
+    void issueRmaCodes(Context& ctx);
+    void queueReturnSlip(Context& ctx, const std::string& orderNumber, int64_t shipmentId,
+                         const std::string& rma);
+    void queueRestockLabel(Context& ctx, int64_t itemId);
+    void offerReturnDocuments();
+    void dispatchReturnDocument(int64_t id);
+    void onReturnDocumentPrinted(int64_t id, const drivers::PrintResult& result);
+    boost::json::object returnObject(int64_t id);
+    struct ReturnState;
+    ReturnState& returnState();  // made on first use
+
     // Bookkeeping.
     void say(Context& ctx, const std::string& type, const std::string& key,
              boost::json::object params, const std::string& order, bool internal = false);
@@ -238,6 +308,7 @@ class Station {
     std::function<void()> requestPull_;
     std::map<std::string, drivers::Printer*> printers_;
     std::shared_ptr<DocumentState> documents_;
+    std::shared_ptr<ReturnState> returnState_;
     drivers::Scale* scale_ = nullptr;
     std::vector<drivers::Scanner*> scanners_;
     Session session_;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <ctime>
+#include <map>
 
 #include "station/Station.h"
 
@@ -50,6 +51,9 @@ boost::json::object Station::statusJson() {
                                                     {"order", session_.approvalOrder},
                                                     {"detail", approvalWhat()}};
     }
+    // The return open at the returns desk (Returns.cpp), or null.
+    s["return"] = session_.returnId ? boost::json::value(returnObject(*session_.returnId))
+                                    : boost::json::value(nullptr);
     if (scale_) {
         const auto r = lastReading_.value_or(scale_->last());
         s["scale"] = boost::json::object{
@@ -115,6 +119,9 @@ std::string Station::statusLine() const {
     }
     std::string line = session_.userName;
     line += session_.order.empty() ? ", no order open" : ", packing order " + session_.order;
+    if (session_.returnId) {
+        line += ", return " + std::to_string(*session_.returnId) + " open";
+    }
     if (!session_.approvalKind.empty()) {
         line += ", waiting for a supervisor (" + session_.approvalKind + ")";
     } else if (!session_.awaiting.empty()) {
@@ -274,6 +281,14 @@ std::optional<boost::json::object> Station::orderJson(const std::string& number)
         parcels.push_back(std::move(parcel));
     }
     o["parcels"] = std::move(parcels);
+    boost::json::array rmaCodes;
+    auto rma = journal_.statements().get(
+        "SELECT code FROM rma_codes WHERE order_number = ? ORDER BY shipment_id");
+    rma->bind(1, number);
+    while (rma->executeStep()) {
+        rmaCodes.push_back(boost::json::value(rma->getColumn(0).getString()));
+    }
+    o["rma_codes"] = std::move(rmaCodes);
     boost::json::array activity;
     auto q = journal_.statements().get(
         "SELECT at, station, user, kind, params, internal FROM activity WHERE "
@@ -294,6 +309,136 @@ std::optional<boost::json::object> Station::orderJson(const std::string& number)
     }
     o["activity"] = std::move(activity);
     return o;
+}
+
+boost::json::object Station::activityJson(const std::string& text, const std::string& order,
+                                          int limit, int64_t beforeId) {
+    std::string sql =
+        "SELECT id, at, station, user, order_number, kind, params, internal FROM activity "
+        "WHERE 1 = 1";
+    if (!order.empty()) {
+        sql += " AND order_number = ?";
+    }
+    std::string pattern;
+    if (!text.empty()) {
+        // The person's text is matched as it is: % and _ are not wildcards to them.
+        pattern = "%";
+        for (char c : text) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern += '\\';
+            }
+            pattern += c;
+        }
+        pattern += '%';
+        sql +=
+            " AND (kind LIKE ? ESCAPE '\\' OR user LIKE ? ESCAPE '\\' OR order_number LIKE ? "
+            "ESCAPE '\\' OR params LIKE ? ESCAPE '\\')";
+    }
+    if (beforeId > 0) {
+        sql += " AND id < ?";
+    }
+    sql += " ORDER BY id DESC LIMIT ?";
+    auto q = journal_.statements().get(sql);
+    int index = 1;
+    if (!order.empty()) {
+        q->bind(index++, order);
+    }
+    if (!text.empty()) {
+        for (int column = 0; column < 4; ++column) {
+            q->bind(index++, pattern);
+        }
+    }
+    if (beforeId > 0) {
+        q->bind(index++, beforeId);
+    }
+    q->bind(index, limit);
+    boost::json::array rows;
+    while (q->executeStep()) {
+        boost::system::error_code ec;
+        auto params = boost::json::parse(q->getColumn(6).getString(), ec);
+        const boost::json::object empty;
+        const auto& p = !ec && params.is_object() ? params.get_object() : empty;
+        rows.push_back({{"id", q->getColumn(0).getInt64()},
+                        {"at", q->getColumn(1).getString()},
+                        {"station", q->getColumn(2).getString()},
+                        {"user", orNull(q->getColumn(3).getString())},
+                        {"order", orNull(q->getColumn(4).getString())},
+                        {"kind", q->getColumn(5).getString()},
+                        {"message", renderMessage(q->getColumn(5).getString(), p, language_)},
+                        {"params", p},
+                        {"internal", q->getColumn(7).getInt() != 0}});
+    }
+    return {{"activity", std::move(rows)}};
+}
+
+boost::json::object Station::statsJson() {
+    const std::string today = isoTime(clock_()).substr(0, 10);
+    // Hour by hour, "2026-11-29T08" -> its counts; hours without any are left out.
+    std::map<std::string, boost::json::object> hours;
+    auto hour = [&](const std::string& h) -> boost::json::object& {
+        auto& o = hours[h];
+        if (o.empty()) {
+            o = {{"hour", h + ":00:00Z"},
+                 {"scans", 0},
+                 {"refused", 0},
+                 {"parcels", 0},
+                 {"orders_shipped", 0}};
+        }
+        return o;
+    };
+    int64_t scans = 0;
+    int64_t refused = 0;
+    int64_t parcels = 0;
+    int64_t shipped = 0;
+    {
+        auto q = journal_.statements().get(
+            "SELECT substr(at, 1, 13), COUNT(*), COALESCE(SUM(ok = 0), 0) FROM scans WHERE at >= "
+            "? GROUP BY 1");
+        q->bind(1, today);
+        while (q->executeStep()) {
+            auto& o = hour(q->getColumn(0).getString());
+            o["scans"] = q->getColumn(1).getInt64();
+            o["refused"] = q->getColumn(2).getInt64();
+            scans += q->getColumn(1).getInt64();
+            refused += q->getColumn(2).getInt64();
+        }
+    }
+    {
+        auto q = journal_.statements().get(
+            "SELECT substr(closed_at, 1, 13), COUNT(*) FROM parcels WHERE closed_at >= ? AND "
+            "state IN ('closed', 'shipped', 'labelled') GROUP BY 1");
+        q->bind(1, today);
+        while (q->executeStep()) {
+            hour(q->getColumn(0).getString())["parcels"] = q->getColumn(1).getInt64();
+            parcels += q->getColumn(1).getInt64();
+        }
+    }
+    {
+        // An order shipped in two parcels at different hours counts in the hour it was finished.
+        auto q = journal_.statements().get(
+            "SELECT substr(last, 1, 13), COUNT(*) FROM (SELECT order_number, MAX(at) AS last FROM "
+            "shipments WHERE at >= ? GROUP BY order_number) GROUP BY 1");
+        q->bind(1, today);
+        while (q->executeStep()) {
+            hour(q->getColumn(0).getString())["orders_shipped"] = q->getColumn(1).getInt64();
+            shipped += q->getColumn(1).getInt64();
+        }
+    }
+    boost::json::array perHour;
+    for (auto& [h, o] : hours) {
+        perHour.push_back(std::move(o));
+    }
+    boost::json::object out{{"date", today},
+                            {"scans", scans},
+                            {"refused", refused},
+                            {"parcels", parcels},
+                            {"orders_shipped", shipped},
+                            {"per_hour", std::move(perHour)}};
+    // Refused scans out of all scans; null before the first scan of the day.
+    out["misscan_rate"] =
+        scans == 0 ? boost::json::value(nullptr)
+                   : boost::json::value(static_cast<double>(refused) / static_cast<double>(scans));
+    return out;
 }
 
 }  // namespace station

@@ -46,6 +46,7 @@ commands:
   note NUMBER TEXT [--customer]  add a note to an order (internal unless --customer)
   print pick-list ORDER...       print one pick list for these orders on the documents printer
   print packing-slips ORDER...   print a packing slip for each of these orders
+  devices                        each configured device: role, kind, what it matched, state
   sync                           the shop sync: outbox depth, oldest pending row, last success
                                  and error, and the rows parked for a person
   sync pull                      fetch the shop's orders now
@@ -79,6 +80,7 @@ const std::vector<CommandSpec>& commandSpecs() {
         {"note", 2, SIZE_MAX, {}, {"--customer"}},
         {"print", 2, kManyArgs, {}, {}},
         {"sync", 0, 2, {}, {}},
+        {"devices", 0, 0, {}, {}},
         {"events", 0, 0, {}, {}},
         {"help", 0, 0, {}, {}},
     };
@@ -721,6 +723,31 @@ int addNote(Api& api, const Invocation& invocation) {
     return kExitOk;
 }
 
+int showDevices(Api& api) {
+    auto status = api.call(http::verb::get, "/api/status");
+    if (!status) {
+        return kExitFailure;
+    }
+    if (api.json()) {
+        return kExitOk;
+    }
+    Table table({"DEVICE", "ROLE", "KIND", "STATE", "DETAIL"});
+    int down = 0;
+    const json::value* devices = field(*status, "devices");
+    if (devices != nullptr && devices->is_array()) {
+        for (const auto& d : devices->as_array()) {
+            const json::value* up = field(d, "up");
+            const bool isUp = up != nullptr && up->is_bool() && up->as_bool();
+            down += isUp ? 0 : 1;
+            table.add({text(d, "name"), text(d, "role"), text(d, "kind"), isUp ? "up" : "DOWN",
+                       text(d, "detail")});
+        }
+    }
+    table.print(std::cout);
+    // A script (or a supervisor's check) can tell a healthy bench from the exit status.
+    return down == 0 ? kExitOk : kExitFailure;
+}
+
 int showSync(Api& api, const Invocation& invocation) {
     const std::string sub = invocation.args.empty() ? "" : invocation.args[0];
     if (sub == "pull") {
@@ -903,6 +930,9 @@ int run(const Invocation& invocation) {
     }
     if (invocation.command == "sync") {
         return showSync(api, invocation);
+    }
+    if (invocation.command == "devices") {
+        return showDevices(api);
     }
     return usageError("unknown command '" + invocation.command + "'");
 }

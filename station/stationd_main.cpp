@@ -14,12 +14,16 @@
 #include "drivers/DirectoryPrinter.h"
 #include "drivers/SimulatedScale.h"
 #include "drivers/TcpLineScanner.h"
+#include "drivers/TcpZplPrinter.h"
+#include "station/Access.h"
 #include "station/Api.h"
+#include "station/Devices.h"
 #include "station/HttpServer.h"
 #include "station/Journal.h"
 #include "station/JournalOutbox.h"
 #include "station/LabelTemplates.h"
 #include "station/Log.h"
+#include "station/ScreenApi.h"
 #include "station/ServiceNotifier.h"
 #include "station/Station.h"
 #include "sync/CsvAdapter.h"
@@ -167,22 +171,19 @@ int main(int argc, char** argv) {
         boost::asio::io_context io;
         station::Station station(io, cfg, journal);
 
-        std::vector<std::unique_ptr<drivers::Scanner>> scanners;
-        for (const auto& s : cfg.scanners) {
-            scanners.push_back(
-                std::make_unique<drivers::TcpLineScanner>(io, s.name, s.listen, s.port));
+        std::string deviceError;
+        station::Devices devices = station::buildDevices(io, cfg, deviceError);
+        if (!deviceError.empty()) {
+            std::cerr << "stationd: " << deviceError << "\n";
+            return 1;
         }
-        std::unique_ptr<drivers::SimulatedScale> scale;
-        if (cfg.scale) {
-            scale = std::make_unique<drivers::SimulatedScale>(io, cfg.scale->name);
+        auto& scanners = devices.scanners;
+        auto& scale = devices.scale;
+        if (scale) {
             station.setScale(scale.get());
         }
-        std::vector<std::unique_ptr<drivers::Printer>> printers;
-        for (const auto& p : cfg.printers) {
-            const auto dir = p.path.is_absolute() ? p.path : cfg.dataDir / p.path;
-            printers.push_back(
-                std::make_unique<drivers::DirectoryPrinter>(io, p.name, p.language, dir));
-            station.addPrinter(p.role, printers.back().get());
+        for (auto& [role, printer] : devices.printers) {
+            station.addPrinter(role, printer.get());
         }
 
         if (demo) {
@@ -198,7 +199,19 @@ int main(int argc, char** argv) {
         }
 
         station::HttpServer http(io, cfg.apiListen, cfg.apiPort);
-        station::Api api(http, station, scale.get());
+        station::Api api(http, station, devices.simulatedScale);
+        station::AccessSettings accessSettings;
+        accessSettings.loginOnLoopback = cfg.requireLogin == "always";
+        station::Access access(http, journal, cfg, accessSettings);
+        std::error_code exeError;
+        const auto screensDir = station::findScreensDir(
+            cfg.screensDir, std::filesystem::read_symlink("/proc/self/exe", exeError),
+            STATIOND_SOURCE_WEB_DIR);
+        if (!std::filesystem::is_regular_file(screensDir / "packing.html", exeError)) {
+            station::log::warning("no screens in " + screensDir.string() +
+                                  " (packing.html is missing): set [api] screens_dir");
+        }
+        station::ScreenApi screens(http, station, screensDir);
         station::ServiceNotifier notifier(io);
         // After the API's own sink: every event also refreshes systemd's one-line status.
         api.onEvent([&](const station::Event&) { notifier.status(station.statusLine()); });
@@ -210,7 +223,9 @@ int main(int argc, char** argv) {
         for (auto& s : scanners) {
             auto* scanner = s.get();
             scanner->start([&station](const drivers::ScanEvent& e, drivers::ScanReply reply) {
-                const auto out = station.handleScan(e.scanner, e.code);
+                const auto out = e.problem.empty()
+                                     ? station.handleScan(e.scanner, e.code)
+                                     : station.refuseScan(e.scanner, e.code, e.problem);
                 if (reply) {
                     reply((out.ok ? "OK " : "ERR " + out.reason + " ") + out.message);
                 }
@@ -270,6 +285,8 @@ int main(int argc, char** argv) {
 
         std::cout << "stationd " << cfg.stationId << ": API on http://" << cfg.apiListen << ":"
                   << http.boundPort() << ", journal " << journal.file().string() << "\n";
+        std::cout << "  screens: http://" << cfg.apiListen << ":" << http.boundPort()
+                  << "/screens/ from " << screensDir.string() << "\n";
         for (const auto& s : cfg.scanners) {
             std::cout << "  scanner '" << s.name << "': one code per line on " << s.listen << ":"
                       << s.port << "\n";

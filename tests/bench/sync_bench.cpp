@@ -19,6 +19,10 @@
 #include <string>
 #include <thread>
 
+#include <sys/wait.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <csignal>
+
 #include "config/StationConfig.h"
 #include "station/Journal.h"
 #include "station/JournalOutbox.h"
@@ -26,7 +30,6 @@
 #include "sync/HttpsClient.h"
 #include "sync/Relay.h"
 #include "sync/WooCommerceAdapter.h"
-#include "tools/shopsim/ShopSimulator.h"
 
 namespace {
 
@@ -120,36 +123,52 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const int total = std::max(orders, shipments);
     char pattern[] = "/tmp/sync-bench-XXXXXX";
     const fs::path dir = ::mkdtemp(pattern);
 
-    // The shop, on its own thread, holding every order.
-    boost::asio::io_context shopIo;
-    shopsim::SimOptions simOptions;
-    simOptions.consumerKey = "ck";
-    simOptions.consumerSecret = "cs";
-    simOptions.log = false;
-    shopsim::ShopSimulator sim(shopIo, simOptions);
-    json::array list;
-    for (long long id = 1; id <= total; ++id) {
-        list.push_back(wooOrder(id));
+    // The shop: the simulator as its own process, so that what it stores does not count in
+    // the station's memory. Orders 1..orders are there for the pull; the rest come later.
+    unsigned short port = 0;
+    {
+        boost::asio::io_context probe;
+        boost::asio::ip::tcp::acceptor a(probe, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        port = a.local_endpoint().port();
     }
-    json::object store{{"orders", std::move(list)},
-                       {"products", json::array{json::object{{"id", 1},
-                                                             {"sku", "SKU"},
-                                                             {"name", "Item"},
-                                                             {"weight", "0.25"},
-                                                             {"meta_data", json::array{}}}}}};
-    if (auto err = sim.seed(store); !err.empty()) {
-        std::cerr << "sync_bench: " << err << "\n";
+    const std::string shopsimBinary = std::string(STATION_BIN_DIR) + "/shopsim";
+    const pid_t shopPid = ::fork();
+    if (shopPid == 0) {
+        ::execl(shopsimBinary.c_str(), "shopsim", "--port", std::to_string(port).c_str(), "--key",
+                "ck", "--secret", "cs", "--quiet", nullptr);
+        ::_exit(127);
+    }
+    const std::string origin = "http://127.0.0.1:" + std::to_string(port);
+    shop::HttpsClient control(origin, {});
+    auto seed = [&](int from, int to) {
+        json::array list;
+        for (long long id = from; id <= to; ++id) {
+            list.push_back(wooOrder(id));
+        }
+        json::object store{{"orders", std::move(list)},
+                           {"products", json::array{json::object{{"id", 1},
+                                                                 {"sku", "SKU"},
+                                                                 {"name", "Item"},
+                                                                 {"weight", "0.25"},
+                                                                 {"meta_data", json::array{}}}}}};
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            auto r = control.request(boost::beast::http::verb::post, "/_sim/orders",
+                                     json::serialize(store));
+            if (r.status == 200) {
+                return true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // still starting
+        }
+        return false;
+    };
+    if (!seed(1, orders)) {
+        std::cerr << "sync_bench: the shop simulator did not start (" << shopsimBinary << ")\n";
+        ::kill(shopPid, SIGKILL);
         return 1;
     }
-    if (auto err = sim.listen("127.0.0.1", 0); !err.empty()) {
-        std::cerr << "sync_bench: " << err << "\n";
-        return 1;
-    }
-    std::thread shopThread([&] { shopIo.run(); });
 
     auto loaded = config::parseConfig(kConfig, "bench.toml", dir);
     if (!loaded.config) {
@@ -164,7 +183,7 @@ int main(int argc, char** argv) {
     station::JournalOutbox outbox(dir / "journal.db", io, st, "bench-1");
 
     shop::WooCommerceSettings ws;
-    ws.baseUrl = "http://127.0.0.1:" + std::to_string(sim.port()) + "/wp-json";
+    ws.baseUrl = origin + "/wp-json";
     ws.consumerKey = "ck";
     ws.consumerSecret = "cs";
     shop::WooCommerceAdapter adapter(ws);
@@ -177,7 +196,6 @@ int main(int argc, char** argv) {
 
     // 1. Pull: the first pass asks for every order, page after page, and the station applies
     // them on its thread.
-    // The simulator holds `total` orders; pull only counts what a station would get.
     const auto t0 = Clock::now();
     auto pass = relay.runOnce();
     io.restart();
@@ -191,6 +209,10 @@ int main(int argc, char** argv) {
                 pass.pulled, static_cast<long long>(imported), pullS, pass.pulled / pullS);
 
     // 2. Drain: one shipment per order, as packed at the bench, all pending at once.
+    if (shipments > orders && !seed(orders + 1, shipments)) {
+        std::cerr << "sync_bench: cannot add orders to the shop\n";
+        return 1;
+    }
     {
         SQLite::Transaction tx(journal.db());
         for (int i = 1; i <= shipments; ++i) {
@@ -235,8 +257,7 @@ int main(int argc, char** argv) {
     const double drainS = std::chrono::duration<double>(Clock::now() - t1).count();
     draining = false;
     sampler.join();
-    auto counts = shop::HttpsClient("http://127.0.0.1:" + std::to_string(sim.port()), {})
-                      .request(boost::beast::http::verb::get, "/_sim/counts");
+    auto counts = control.request(boost::beast::http::verb::get, "/_sim/counts");
     const auto requests = json::parse(counts.body).as_object().at("requests").as_object();
     std::printf("  drain: %d shipments sent in %.2f s (%.0f/s, goal <= 20 s for 10,000)\n", sent,
                 drainS, sent / drainS);
@@ -244,12 +265,13 @@ int main(int argc, char** argv) {
     for (const auto& [name, n] : requests) {
         std::printf(" %s=%lld", std::string(name).c_str(), static_cast<long long>(n.as_int64()));
     }
-    std::printf("\n  memory: RSS %ld kB before the drain, peak %ld kB during it (+%ld kB)\n",
-                startKb, peakKb.load(), peakKb.load() - startKb);
+    std::printf(
+        "\n  memory (the station's process; the shop runs apart): RSS %ld kB before the "
+        "drain, peak %ld kB during it (+%ld kB)\n",
+        startKb, peakKb.load(), peakKb.load() - startKb);
 
-    sim.stop();
-    shopIo.stop();
-    shopThread.join();
+    ::kill(shopPid, SIGTERM);
+    ::waitpid(shopPid, nullptr, 0);
     std::error_code ec;
     fs::remove_all(dir, ec);
     return sent == shipments ? 0 : 1;

@@ -177,6 +177,25 @@ TEST(StationConfig, MinimalFileGetsTheDocumentedDefaults) {
     EXPECT_TRUE(cfg.demoOrders.empty());
 }
 
+TEST(StationConfig, ShopAndNetworkPrinterAreRead) {
+    const auto result = parse(
+        replaced(kMinimal, "kind = \"directory\"\nlanguage = \"zpl\"\npath = \"labels\"\n",
+                 "kind = \"zpl-tcp\"\nlanguage = \"zpl\"\nhost = \"10.0.0.7\"\n") +
+        "[shop]\nadapter = \"woocommerce\"\nurl = \"https://shop.example/wp-json/\"\n"
+        "consumer_key = \"ck_1\"\nconsumer_secret = \"cs_1\"\nready_statuses = [\"processing\", "
+        "\"packing-ready\"]\npull_interval_seconds = 0\n");
+    ASSERT_TRUE(result.config) << result.errors.front().toString();
+    const auto& cfg = *result.config;
+    EXPECT_EQ(cfg.printers.at(0).kind, "zpl-tcp");
+    EXPECT_EQ(cfg.printers.at(0).host, "10.0.0.7");
+    EXPECT_EQ(cfg.printers.at(0).port, 9100);
+    EXPECT_EQ(cfg.shop.adapter, "woocommerce");
+    EXPECT_EQ(cfg.shop.url, "https://shop.example/wp-json");
+    EXPECT_EQ(cfg.shop.readyStatuses, (std::vector<std::string>{"processing", "packing-ready"}));
+    EXPECT_EQ(cfg.shop.pullIntervalSeconds, 0);
+    EXPECT_EQ(cfg.shop.retryMaxSeconds, 900);
+}
+
 TEST(StationConfig, LastSerialDefaultFollowsThePrefixLength) {
     const auto result = parse(replaced(kMinimal, R"("3012345")", R"("3012345678")"));  // 10 digits
     ASSERT_TRUE(result.errors.empty()) << allErrors(result);
@@ -201,7 +220,7 @@ std::vector<BrokenCase> brokenCases() {
          "broken.toml:17:1: printer: ", "unknown table [[printer]]; did you mean [[printers]]?"},
         {"KeyInTheWrongTableSaysWhereItBelongs",
          replaced(kMinimal, "id = \"t1\"\n", "id = \"t1\"\nport = 8081\n"),
-         "broken.toml:3:1: station.port: ", "did you mean to put it under [api] or [[scanners]]?"},
+         "broken.toml:3:1: station.port: ", "did you mean to put it under [api] or [[scanners]] or [[printers]]?"},
         {"WrongType", kMinimal + "[api]\nport = \"8080\"\n",
          "broken.toml:18:8: api.port: ", "must be a whole number, not text"},
         {"BoolInQuotes", kMinimal + "[packing]\nconfirm_label_scan = \"yes\"\n",
@@ -250,6 +269,20 @@ std::vector<BrokenCase> brokenCases() {
         {"UsersAsSingleTable", replaced(kMinimal, "[[users]]", "[users]"),
          "broken.toml:7:1: users: ", "must be a list of [[users]] entries, not a table"},
         {"SyntaxError", replaced(kMinimal, "[station]", "[station"), "broken.toml:1:9: ", ""},
+        {"NetworkPrinterWithoutHost",
+         replaced(kMinimal, "kind = \"directory\"\nlanguage = \"zpl\"\npath = \"labels\"\n",
+                  "kind = \"zpl-tcp\"\nlanguage = \"zpl\"\n"),
+         "broken.toml:11:1: printers[0].host: ", "required key is missing"},
+        {"ShopWithoutSecret",
+         kMinimal + "[shop]\nadapter = \"woocommerce\"\nurl = \"https://shop.example/wp-json\"\n"
+                    "consumer_key = \"ck_1\"\n",
+         "broken.toml:17:1: shop.consumer_secret: ", "give consumer_secret, or consumer_secret_file"},
+        {"ShopOverPlainHttp",
+         kMinimal + "[shop]\nadapter = \"woocommerce\"\nurl = \"http://shop.example/wp-json\"\n"
+                    "consumer_key = \"ck_1\"\nconsumer_secret = \"cs_1\"\n",
+         "broken.toml:19:7: shop.url: ", "would send the shop keys in clear text"},
+        {"ShopAdapterTypo", kMinimal + "[shop]\nadapter = \"woocomerce\"\n",
+         "broken.toml:18:11: shop.adapter: ", "must be one of woocommerce, csv, none"},
     };
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "station/Journal.h"
 #include "tests/e2e/StationDaemon.h"
 
 namespace e2e {
@@ -120,7 +121,7 @@ TEST_F(ServiceE2e, MetricsAreInThePrometheusTextFormat) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.contentType.rfind("text/plain; version=0.0.4", 0), 0u) << r.contentType;
     const std::string& m = r.body;
-    for (const char* line : {
+    for (const std::string line : std::initializer_list<std::string>{
              "# TYPE stationd_scans_total counter\n",
              "stationd_scans_total{reason=\"\",result=\"accepted\"} 1\n",
              "stationd_scans_total{reason=\"order_unpaid\",result=\"refused\"} 1\n",
@@ -133,7 +134,11 @@ TEST_F(ServiceE2e, MetricsAreInThePrometheusTextFormat) {
              "stationd_outbox_pending 0\n",
              "stationd_packer_logged_in 1\n",
              "# TYPE stationd_parcels_shipped_total counter\n",
-             "stationd_build_info{schema=\"1\",station=\"bench-1\",version=\"0.1.0\"} 1\n",
+             "stationd_outbox_parked{adapter=\"none\"} 0\n",
+             "stationd_sync_last_success_age_seconds{adapter=\"none\"} -1\n",
+             "stationd_build_info{schema=\"" +
+                 std::to_string(station::Journal::latestSchemaVersion()) +
+                 "\",station=\"bench-1\",version=\"0.1.0\"} 1\n",
          }) {
         EXPECT_NE(m.find(line), std::string::npos) << "missing: " << line << "\n" << m;
     }

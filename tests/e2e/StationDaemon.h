@@ -377,6 +377,14 @@ class StationDaemon {
     }
 
     std::string log() const { return readFile(logPath()); }
+    // Changes the generated config before start(): `from` must occur exactly once.
+    void editConfig(const std::string& from, const std::string& to) {
+        std::string config = readFile(dir_ / "station.toml");
+        replaceOnce(config, from, to);
+        std::ofstream(dir_ / "station.toml") << config;
+    }
+    // Where stationd's standard output and error go (created by start()).
+    fs::path logFile() const { return logPath(); }
     const std::string& url() const { return url_; }
     unsigned short scannerPort() const { return scannerPort_; }
     fs::path dataDir() const { return dir_ / "data"; }

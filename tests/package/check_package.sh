@@ -18,7 +18,10 @@ contents=$(dpkg-deb -c "$deb" | awk '{print $NF}')
 for f in ./usr/bin/stationd ./usr/bin/stationctl ./usr/lib/systemd/system/stationd.service \
          ./usr/lib/udev/rules.d/60-stationd.rules ./usr/lib/sysusers.d/stationd.conf \
          ./usr/lib/tmpfiles.d/stationd.conf ./etc/stationd/station.toml \
-         ./usr/share/doc/stationd/README.md ./usr/share/doc/stationd/api.md; do
+         ./usr/share/doc/stationd/README.md ./usr/share/doc/stationd/api.md \
+         ./usr/share/stationd/screens/packing.html ./usr/share/stationd/screens/returns.html \
+         ./usr/share/stationd/screens/supervisor.html ./usr/share/stationd/screens/common.js \
+         ./usr/share/stationd/screens/style.css; do
     grep -qx "$f" <<<"$contents" || fail "$f missing from the package"
 done
 dpkg-deb -I "$deb" conffiles | grep -qx /etc/stationd/station.toml \
@@ -40,6 +43,36 @@ dpkg-deb -x "$deb" "$root"
 "$root/usr/bin/stationd" --version | grep -q stationd || fail "packaged stationd does not run"
 "$root/usr/bin/stationd" --check-config "$root/etc/stationd/station.toml" \
     || fail "the packaged default config is not valid"
+
+# The screens: within their size budget, and served by the packaged stationd from where it
+# looks for them (<bin>/../share/stationd/screens), with no [api] screens_dir set.
+screens_bytes=$(du -cb "$root"/usr/share/stationd/screens/* | tail -n1 | cut -f1)
+echo "screens: $screens_bytes bytes (goal <= 204800)"
+[ "$screens_bytes" -le 204800 ] || fail "the screens weigh $screens_bytes bytes, over 200 KB"
+free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+}
+api_port=$(free_port)
+scanner_port=$(free_port)
+sed -e "s/^port = 8080$/port = $api_port/" -e "s/^port = 9101$/port = $scanner_port/" \
+    "$root/etc/stationd/station.toml" > "$work/station.toml"
+"$root/usr/bin/stationd" --config "$work/station.toml" --data-dir "$work/data" \
+    > "$work/stationd.log" 2>&1 &
+daemon=$!
+served=""
+for _ in $(seq 100); do
+    if served=$(curl -sf "http://127.0.0.1:$api_port/screens/packing.html" 2>/dev/null); then
+        break
+    fi
+    sleep 0.1
+done
+kill "$daemon" 2>/dev/null || true
+wait "$daemon" 2>/dev/null || true
+grep -q 'packing.js' <<<"$served" || { cat "$work/stationd.log"; fail "the packaged stationd does not serve /screens/packing.html"; }
 
 unit="$root/usr/lib/systemd/system/stationd.service"
 systemd-analyze verify --root="$root" /usr/lib/systemd/system/stationd.service 2>&1 \
