@@ -10,6 +10,7 @@ all: build
 deps:
 	@scripts/install-deps.sh
 	@scripts/install-zpl-renderer.sh $(BUILD_DIR)/zpl-render
+	@scripts/install-screens-deps.sh $(BUILD_DIR)/screens-node
 
 $(BUILD_DIR)/build.ninja: | deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja
@@ -30,6 +31,7 @@ bench: build
 	$(BUILD_DIR)/bin/labels_bench
 	$(BUILD_DIR)/bin/sync_bench
 	$(BUILD_DIR)/bin/drivers_bench
+	node tests/bench/screens_bench.mjs $(BUILD_DIR)
 
 # The kill -9 harness at full length (make test runs it briefly).
 crash-test: build

@@ -617,6 +617,10 @@ CupsPrinter::~CupsPrinter() {
     impl_->stop();
 }
 
+void CupsPrinter::stop() {
+    impl_->stop();
+}
+
 const std::string& CupsPrinter::name() const {
     return impl_->name;
 }

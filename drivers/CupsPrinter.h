@@ -51,6 +51,7 @@ class CupsPrinter : public Printer {
     void submit(PrintJob job, PrintDone done) override;
     // kind "cups"; up when CUPS answers, the queue accepts jobs, is not stopped, reports no
     // blocking reason, and the last job did not fail.
+    void stop() override;
     DeviceStatus status() const override;
 
     // The printer-state-reasons of the last answer ("media-empty-error"...), without "none".

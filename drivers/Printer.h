@@ -31,6 +31,9 @@ class Printer {
     // `done` is called exactly once, on the printer's io_context.
     virtual void submit(PrintJob job, PrintDone done) = 0;
     virtual DeviceStatus status() const = 0;
+    // Stops polling and closes connections so that the daemon can exit; a job in flight
+    // completes with an error. Nothing to do for a printer without timers.
+    virtual void stop() {}
 };
 
 }  // namespace drivers

@@ -314,6 +314,10 @@ TcpZplPrinter::~TcpZplPrinter() {
     impl_->stop();
 }
 
+void TcpZplPrinter::stop() {
+    impl_->stop();
+}
+
 const std::string& TcpZplPrinter::name() const {
     return impl_->name;
 }

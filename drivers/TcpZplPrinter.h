@@ -39,6 +39,7 @@ class TcpZplPrinter : public Printer {
     // Jobs go out one at a time, in the order submitted. `done` is called once per job, on the
     // io_context, never from inside submit().
     void submit(PrintJob job, PrintDone done) override;
+    void stop() override;
     DeviceStatus status() const override;  // kind "zpl-tcp"
 
     // The printer's last answer to ~HS, if it ever gave one.

@@ -405,6 +405,10 @@ UsbPrinter::~UsbPrinter() {
     impl_->stop();
 }
 
+void UsbPrinter::stop() {
+    impl_->stop();
+}
+
 const std::string& UsbPrinter::name() const {
     return impl_->name;
 }

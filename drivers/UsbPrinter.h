@@ -51,6 +51,7 @@ class UsbPrinter : public Printer {
     // "may have printed" when something fails after the first byte went out, "duplicate" for
     // an id already printed, never resent by the driver.
     void submit(PrintJob job, PrintDone done) override;
+    void stop() override;
     DeviceStatus status() const override;  // kind "usb-printer"
 
     // The IEEE 1284 device id read on connect ("MFG:Zebra;MDL:ZD420;CMD:ZPL;"), empty before.

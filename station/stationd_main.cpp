@@ -274,6 +274,10 @@ int main(int argc, char** argv) {
                 relay->stop();  // a push in flight finishes first, bounded by the shop timeout
             }
             station.stop();
+            // Printers poll their status on timers: stopped, they let io.run() return.
+            for (auto& [role, printer] : devices.printers) {
+                printer->stop();
+            }
             for (auto& s : scanners) {
                 s->stop();
             }

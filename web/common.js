@@ -40,6 +40,11 @@ const UI = {
       resellable: 'Resellable', damaged: 'Damaged', missing_parts: 'Missing parts',
       wrong_item: 'Wrong item',
     },
+    states: {
+      ready: 'ready', awaiting_payment: 'awaiting payment', in_progress: 'being packed',
+      partially_shipped: 'partly shipped', shipped: 'shipped', cancelled: 'cancelled',
+      open: 'open', labelled: 'labelled', closed: 'closed',
+    },
   },
   fr: {
     station: 'Poste', packer: 'Emballeur', order: 'Commande', parcel: 'Colis', parcels: 'Colis',
@@ -86,6 +91,11 @@ const UI = {
     grades: {
       resellable: 'Revendable', damaged: 'Abîmé', missing_parts: 'Incomplet',
       wrong_item: 'Mauvais article',
+    },
+    states: {
+      ready: 'prête', awaiting_payment: 'en attente de paiement', in_progress: 'en cours',
+      partially_shipped: 'expédiée en partie', shipped: 'expédiée', cancelled: 'annulée',
+      open: 'ouvert', labelled: 'étiqueté', closed: 'fermé',
     },
   },
 };
@@ -140,6 +150,7 @@ export async function setLanguage(code) {
   localStorage.setItem('stationd.lang', code);
   document.documentElement.lang = code;
   translateStatic();
+  renderSessionBar();
   for (const f of state.onLanguage) f(code);
 }
 

@@ -55,7 +55,7 @@ function renderOrder() {
     fill(document.querySelector('#parcels tbody'));
     return;
   }
-  info.textContent = [o.customer?.name, o.carrier, o.state].filter(Boolean).join(' · ');
+  info.textContent = [o.customer?.name, o.carrier, t(`states.${o.state}`)].filter(Boolean).join(' · ');
   fill(document.querySelector('#lines tbody'), o.lines.map((l) => el('tr', {
     class: l.packed >= l.quantity ? 'complete' : l.packed > 0 ? 'partial' : '',
     dataset: { sku: l.sku },
@@ -70,7 +70,7 @@ function renderOrder() {
   el('td', { class: 'num' }, grams(p.expected_weight_grams)),
   el('td', { class: 'num' }, grams(p.weight_grams)),
   el('td', {}, p.tracking_number ?? t('none')),
-  el('td', {}, el('span', { class: `badge ${p.state === 'open' ? 'wait' : 'ok'}` }, p.state)))));
+  el('td', {}, el('span', { class: `badge ${p.state === 'open' ? 'wait' : 'ok'}` }, t(`states.${p.state}`))))));
 }
 
 function renderScale() {

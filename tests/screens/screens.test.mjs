@@ -16,6 +16,7 @@ import {
 const buildDir = path.resolve(process.argv[2] ?? 'build');
 const nodeDir = path.resolve(process.argv[3] ?? path.join(buildDir, 'screens-node'));
 const artifacts = path.join(buildDir, 'screens-artifacts');
+fs.rmSync(artifacts, { recursive: true, force: true });
 fs.mkdirSync(artifacts, { recursive: true });
 
 const found = findBrowser(nodeDir);
