@@ -211,7 +211,10 @@ const std::vector<TableSchema>& schema() {
          {"name", "kind", "listen", "port", "usb", "keyboard_layout", "terminator", "device",
           "baud", "format"}},
         {"scale", false, {"name", "kind", "usb", "device", "baud", "format"}},
-        {"printers", true, {"name", "role", "kind", "language", "path", "size", "dpi", "host", "port", "usb", "queue", "server"}},
+        {"printers",
+         true,
+         {"name", "role", "kind", "language", "path", "size", "dpi", "host", "port", "usb", "queue",
+          "server"}},
         {"labels", false, {"templates_dir"}},
         {"shop",
          false,
@@ -932,10 +935,11 @@ bool isUsbSelector(const std::string& text) {
 std::optional<std::string> readUsb(Section& entry, Need need) {
     auto usb = entry.text("usb", need);
     if (usb && !isUsbSelector(*usb)) {
-        entry.error("usb", "must be the USB vendor and product ids in hexadecimal, e.g. "
-                           "\"05e0:1200\", optionally with the serial number: "
-                           "\"05e0:1200:S123\" (lsusb shows them), not " +
-                               inQuotes(*usb));
+        entry.error("usb",
+                    "must be the USB vendor and product ids in hexadecimal, e.g. "
+                    "\"05e0:1200\", optionally with the serial number: "
+                    "\"05e0:1200:S123\" (lsusb shows them), not " +
+                        inQuotes(*usb));
         return std::nullopt;
     }
     return usb;
@@ -944,8 +948,10 @@ std::optional<std::string> readUsb(Section& entry, Need need) {
 void readSerialPort(Section& entry, Need need, SerialPortConfig& out) {
     if (auto device = entry.text("device", need)) {
         if (device->rfind("/dev/", 0) != 0) {
-            entry.error("device", "must be a device path such as /dev/serial/by-id/... or "
-                                  "/dev/ttyUSB0, not " + inQuotes(*device));
+            entry.error("device",
+                        "must be a device path such as /dev/serial/by-id/... or "
+                        "/dev/ttyUSB0, not " +
+                            inQuotes(*device));
         }
         out.device = *device;
     }
@@ -957,8 +963,10 @@ void readSerialPort(Section& entry, Need need, SerialPortConfig& out) {
         const bool ok = f.size() == 3 && (f[0] >= '5' && f[0] <= '8') &&
                         (f[1] == 'N' || f[1] == 'E' || f[1] == 'O') && (f[2] == '1' || f[2] == '2');
         if (!ok) {
-            entry.error("format", "must be data bits, parity and stop bits such as \"8N1\" or "
-                                  "\"7E1\", not " + inQuotes(f));
+            entry.error("format",
+                        "must be data bits, parity and stop bits such as \"8N1\" or "
+                        "\"7E1\", not " +
+                            inQuotes(f));
         } else {
             out.format = f;
         }
@@ -1043,10 +1051,10 @@ void readScale(Section& root, StationConfig& cfg) {
     if (auto usb = readUsb(*scale, result.kind == "usb-hid" ? Need::Required : Need::Optional)) {
         result.usb = *usb;
     }
-    readSerialPort(*scale,
-                   result.kind == "mt-sics" || result.kind == "toledo" ? Need::Required
-                                                                       : Need::Optional,
-                   result.serial);
+    readSerialPort(
+        *scale,
+        result.kind == "mt-sics" || result.kind == "toledo" ? Need::Required : Need::Optional,
+        result.serial);
     scale->finish();
     cfg.scale = std::move(result);
 }
@@ -1071,7 +1079,8 @@ void readPrinters(Section& root, StationConfig& cfg) {
                                         "]; every printer name must be unique");
             }
         }
-        if (auto role = entry.choice("role", {"shipping", "documents", "restock"}, Need::Required)) {
+        if (auto role =
+                entry.choice("role", {"shipping", "documents", "restock"}, Need::Required)) {
             printer.role = *role;
             shipping = shipping || *role == "shipping";
         } else {
@@ -1085,8 +1094,8 @@ void readPrinters(Section& root, StationConfig& cfg) {
         if (auto usb = readUsb(entry, printer.kind == "usb" ? Need::Required : Need::Optional)) {
             printer.usb = *usb;
         }
-        if (auto queue = entry.text("queue", printer.kind == "cups" ? Need::Required
-                                                                    : Need::Optional)) {
+        if (auto queue =
+                entry.text("queue", printer.kind == "cups" ? Need::Required : Need::Optional)) {
             printer.queue = *queue;
         }
         if (auto server = entry.text("server", Need::Optional)) {
@@ -1106,8 +1115,8 @@ void readPrinters(Section& root, StationConfig& cfg) {
             printer.dpi = static_cast<int>(*dpi);
         }
         // Kept relative on purpose: the station resolves it against its data directory.
-        if (auto path = entry.text("path", printer.kind == "directory" ? Need::Required
-                                                                        : Need::Optional)) {
+        if (auto path =
+                entry.text("path", printer.kind == "directory" ? Need::Required : Need::Optional)) {
             printer.path = *path;
         }
         if (auto host = entry.text("host", network ? Need::Required : Need::Optional)) {
@@ -1117,8 +1126,8 @@ void readPrinters(Section& root, StationConfig& cfg) {
             printer.port = static_cast<uint16_t>(*port);
         }
         if (network && printer.language != "zpl" && !printer.language.empty()) {
-            entry.error("language", "a zpl-tcp printer speaks zpl, not " +
-                                        inQuotes(printer.language));
+            entry.error("language",
+                        "a zpl-tcp printer speaks zpl, not " + inQuotes(printer.language));
         }
         entry.finish();
         cfg.printers.push_back(std::move(printer));

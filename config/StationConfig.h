@@ -67,9 +67,9 @@ struct ScannerConfig {
     std::string kind;
     std::string listen = "127.0.0.1";
     uint16_t port = 0;
-    std::string usb;                      // "vvvv:pppp" or "vvvv:pppp:SERIAL" (hexadecimal ids)
-    std::string keyboardLayout = "us";    // usb-keyboard: us, fr, de, uk
-    std::string terminator = "enter";     // usb-keyboard: "enter" or "enter_or_tab"
+    std::string usb;                    // "vvvv:pppp" or "vvvv:pppp:SERIAL" (hexadecimal ids)
+    std::string keyboardLayout = "us";  // usb-keyboard: us, fr, de, uk
+    std::string terminator = "enter";   // usb-keyboard: "enter" or "enter_or_tab"
     SerialPortConfig serial;
 };
 
@@ -163,7 +163,7 @@ struct StationConfig {
     bool autoCloseWhenComplete = true;
     int weightToleranceGrams = 50;
     double weightTolerancePercent = 5;
-    std::string defaultBox;  // box code; empty = no tare unless a box is scanned
+    std::string defaultBox;        // box code; empty = no tare unless a box is scanned
     bool printReturnSlip = false;  // a return slip with its RMA code goes with each shipment
 
     // [tracking]

@@ -212,8 +212,7 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "Bon de retour {rma} imprimé sur {printer}"},
     {"return_too_many", "One too many: {name} shipped {shipped}, already returned {returned}",
      "Un de trop : {name} expédié {shipped}, déjà retourné {returned}"},
-    {"return_unknown",
-     "No order or return slip {code}: scan the return slip or the order number",
+    {"return_unknown", "No order or return slip {code}: scan the return slip or the order number",
      "Pas de commande ni de bon de retour {code} : scannez le bon de retour ou le numéro de "
      "commande"},
     {"return_weighed", "Return parcel: {weight} g", "Colis retour : {weight} g"},

@@ -299,7 +299,7 @@ ScanOutcome Station::handleScan(const std::string& scanner, const std::string& c
 }
 
 ScanOutcome Station::refuseScan(const std::string& scanner, const std::string& code,
-                               const std::string& problem) {
+                                const std::string& problem) {
     Context ctx;
     ctx.at = now();
     ctx.scanner = scanner;

@@ -739,8 +739,8 @@ int main(int argc, char** argv) {
         std::regex_replace(config, std::regex(R"(orders = "demo-orders.json")"),
                            "orders = \"" + (source / "config/demo-orders.json").string() + "\"");
     // The scans alone: no shop to sync with.
-    config = std::regex_replace(config, std::regex(R"(adapter = "woocommerce")"),
-                                "adapter = \"none\"");
+    config =
+        std::regex_replace(config, std::regex(R"(adapter = "woocommerce")"), "adapter = \"none\"");
     if (config == before || config.find(std::to_string(*apiPort)) == std::string::npos) {
         return fail("config/demo.toml no longer has 'port = 8080': update the benchmark");
     }

@@ -220,7 +220,8 @@ std::vector<BrokenCase> brokenCases() {
          "broken.toml:17:1: printer: ", "unknown table [[printer]]; did you mean [[printers]]?"},
         {"KeyInTheWrongTableSaysWhereItBelongs",
          replaced(kMinimal, "id = \"t1\"\n", "id = \"t1\"\nport = 8081\n"),
-         "broken.toml:3:1: station.port: ", "did you mean to put it under [api] or [[scanners]] or [[printers]]?"},
+         "broken.toml:3:1: station.port: ",
+         "did you mean to put it under [api] or [[scanners]] or [[printers]]?"},
         {"WrongType", kMinimal + "[api]\nport = \"8080\"\n",
          "broken.toml:18:8: api.port: ", "must be a whole number, not text"},
         {"BoolInQuotes", kMinimal + "[packing]\nconfirm_label_scan = \"yes\"\n",
@@ -276,7 +277,8 @@ std::vector<BrokenCase> brokenCases() {
         {"ShopWithoutSecret",
          kMinimal + "[shop]\nadapter = \"woocommerce\"\nurl = \"https://shop.example/wp-json\"\n"
                     "consumer_key = \"ck_1\"\n",
-         "broken.toml:17:1: shop.consumer_secret: ", "give consumer_secret, or consumer_secret_file"},
+         "broken.toml:17:1: shop.consumer_secret: ",
+         "give consumer_secret, or consumer_secret_file"},
         {"ShopOverPlainHttp",
          kMinimal + "[shop]\nadapter = \"woocommerce\"\nurl = \"http://shop.example/wp-json\"\n"
                     "consumer_key = \"ck_1\"\nconsumer_secret = \"cs_1\"\n",
