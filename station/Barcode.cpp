@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <map>
 
@@ -729,6 +730,17 @@ bool isValidUpuS10(std::string_view code) {
         check = 5;
     }
     return code[10] == static_cast<char>('0' + check);
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+std::string orderNumberFrom(const std::string& code) {
+    return !code.empty() && code[0] == '#' ? code.substr(1) : code;
 }
 
 }  // namespace station

@@ -63,6 +63,11 @@ char gs1CheckDigit(std::string_view digitsWithoutCheck);
 // 8, 12, 13 or 14 digits with a valid check digit -> 14 digits; otherwise nullopt.
 std::optional<std::string> toGtin14(std::string_view digits);
 
+// A SKU compared as packers type and scanners send it: letters in any case.
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// The order number in a scanned code: "#1001" (a packing slip) or "1001".
+std::string orderNumberFrom(const std::string& code);
+
 // SSCC-18: extension digit, company prefix, serial reference padded to fill 17 digits, check.
 // nullopt when the extension is not 0-9, the prefix is not 4-12 digits, or the serial does not
 // fit in the digits the prefix leaves.

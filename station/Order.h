@@ -74,6 +74,9 @@ struct Order {
     int packedCount() const;
     bool fullyPacked() const;
     OrderLine* line(int64_t id);
+    // The line a scanned code stands for, as packing and returns both match: the SKU (any
+    // case), then the GTIN-14, then a case GTIN, which sets `quantity` to the case's count.
+    OrderLine* match(const std::string& text, const std::string& gtin14, int& quantity);
 };
 
 struct ParcelItem {

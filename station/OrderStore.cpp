@@ -39,6 +39,27 @@ OrderLine* Order::line(int64_t id) {
     return nullptr;
 }
 
+OrderLine* Order::match(const std::string& text, const std::string& gtin14, int& quantity) {
+    for (auto& l : lines) {
+        if (!l.sku.empty() && equalsIgnoreCase(l.sku, text)) {
+            return &l;
+        }
+    }
+    if (gtin14.empty()) {
+        return nullptr;
+    }
+    for (auto& l : lines) {
+        if (l.gtin14 == gtin14) {
+            return &l;
+        }
+        if (l.caseGtin14 == gtin14 && l.caseQuantity > 0) {
+            quantity = l.caseQuantity;
+            return &l;
+        }
+    }
+    return nullptr;
+}
+
 int Parcel::itemCount() const {
     int n = 0;
     for (const auto& i : items) {

@@ -14,20 +14,6 @@
 #include "sync/OutboxKind.h"
 
 namespace station {
-namespace {
-
-bool equalsIgnoreCase(const std::string& a, const std::string& b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
-std::string orderNumberFrom(const std::string& code) {
-    return !code.empty() && code[0] == '#' ? code.substr(1) : code;
-}
-
-}  // namespace
 
 void Station::openOrder(Context& ctx, const std::string& code) {
     const std::string number = orderNumberFrom(code);
@@ -114,27 +100,8 @@ void Station::scanItem(Context& ctx, const std::string& code) {
         refuse(ctx, "malformed_code", {{"code", code}});
         return;
     }
-    OrderLine* line = nullptr;
     int quantity = 1;
-    for (auto& l : order->lines) {
-        if (!l.sku.empty() && equalsIgnoreCase(l.sku, parsed.text)) {
-            line = &l;
-            break;
-        }
-    }
-    if (!line && !parsed.gtin14.empty()) {
-        for (auto& l : order->lines) {
-            if (l.gtin14 == parsed.gtin14) {
-                line = &l;
-                break;
-            }
-            if (l.caseGtin14 == parsed.gtin14 && l.caseQuantity > 0) {
-                line = &l;
-                quantity = l.caseQuantity;
-                break;
-            }
-        }
-    }
+    OrderLine* line = order->match(parsed.text, parsed.gtin14, quantity);
     if (!line) {
         if (parsed.kind == ParsedScan::Kind::Text && orderNumberFrom(code) != order->number &&
             orders_.exists(orderNumberFrom(code))) {

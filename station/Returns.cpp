@@ -28,17 +28,6 @@ inline constexpr const char* kReturnSlip = "return_slip";
 inline constexpr const char* kRestockLabel = "restock_label";
 }  // namespace kind
 
-bool equalsIgnoreCase(const std::string& a, const std::string& b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
-std::string orderNumberFrom(const std::string& code) {
-    return !code.empty() && code[0] == '#' ? code.substr(1) : code;
-}
-
 // The condition a grade command gives, or "" when the code is not one.
 std::string conditionOfCommand(const std::string& code) {
     if (code == command::kGradeResellable) {
@@ -502,27 +491,8 @@ void Station::scanReturnItem(Context& ctx, const std::string& code) {
         return;
     }
     // Matched as packing matches: SKU, then GTIN-14, then the case GTIN for a whole case.
-    OrderLine* line = nullptr;
     int quantity = 1;
-    for (auto& l : order->lines) {
-        if (!l.sku.empty() && equalsIgnoreCase(l.sku, parsed.text)) {
-            line = &l;
-            break;
-        }
-    }
-    if (!line && !parsed.gtin14.empty()) {
-        for (auto& l : order->lines) {
-            if (l.gtin14 == parsed.gtin14) {
-                line = &l;
-                break;
-            }
-            if (l.caseGtin14 == parsed.gtin14 && l.caseQuantity > 0) {
-                line = &l;
-                quantity = l.caseQuantity;
-                break;
-            }
-        }
-    }
+    OrderLine* line = order->match(parsed.text, parsed.gtin14, quantity);
     if (!line || line->shipped == 0) {
         if (!line && parsed.kind == ParsedScan::Kind::Text &&
             (orderOfRma(journal_, code) || orders_.exists(orderNumberFrom(code)))) {

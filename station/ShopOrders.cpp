@@ -125,6 +125,11 @@ void Station::applyShopOrder(Context& ctx, const shop::Order& o) {
         q->bind(3, ctx.at);
         q->bind(4, o.number);
         q->exec();
+        if (alert.empty()) {
+            shopAlertOrders_.erase(o.number);
+        } else {
+            shopAlertOrders_.insert(o.number);
+        }
     };
     if (state == order_state::kShipped || state == order_state::kCancelled) {
         setSeen("");  // final here: the shop learns of it through the outbox
@@ -208,6 +213,7 @@ void Station::applyShopOrder(Context& ctx, const shop::Order& o) {
         q->bind(11, ctx.at);
         q->bind(12, o.number);
         q->exec();
+        shopAlertOrders_.erase(o.number);
         return;
     }
     // Ready or awaiting payment, nothing packed, other items: the shop's version replaces it.
@@ -248,6 +254,9 @@ void Station::applyShopOrders(const std::vector<shop::Order>& orders, const std:
 }
 
 bool Station::handleShopAlert(Context& ctx) {
+    if (!shopAlertOrders_.contains(session_.order)) {
+        return false;
+    }
     auto q = journal_.statements().get("SELECT shop_alert FROM orders WHERE number = ?");
     q->bind(1, session_.order);
     std::string alert;
@@ -256,6 +265,7 @@ bool Station::handleShopAlert(Context& ctx) {
     }
     q->reset();
     if (alert.empty()) {
+        shopAlertOrders_.erase(session_.order);
         return false;
     }
     boost::system::error_code ec;
@@ -270,6 +280,7 @@ bool Station::handleShopAlert(Context& ctx) {
         auto c = journal_.statements().get("UPDATE orders SET shop_alert = '' WHERE number = ?");
         c->bind(1, number);
         c->exec();
+        shopAlertOrders_.erase(number);
     };
     bool anyClosed = false;
     for (const auto& p : orders_.parcels(number)) {

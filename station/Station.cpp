@@ -125,6 +125,11 @@ void Station::stop() {
 }
 
 void Station::loadSession() {
+    shopAlertOrders_.clear();
+    auto alerts = journal_.statements().get("SELECT number FROM orders WHERE shop_alert != ''");
+    while (alerts->executeStep()) {
+        shopAlertOrders_.insert(alerts->getColumn(0).getString());
+    }
     auto q = journal_.statements().get(
         "SELECT user_name, user_role, order_number, parcel_id, awaiting, "
         "awaiting_line_id, awaiting_data, approval_kind, approval_order, "

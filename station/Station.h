@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -303,6 +304,8 @@ class Station {
     Clock clock_;
     Language language_;
     EventSink sink_;
+    // Orders holding an alert from the shop, so that a scan queries the journal only then.
+    std::set<std::string> shopAlertOrders_;
     std::function<void()> outboxListener_;
     std::string shopAdapter_ = "none";
     std::function<void()> requestPull_;
