@@ -436,6 +436,11 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
                 const QueueState state = co_await fetchQueue();
                 if (!stopped) {
                     remember(state);
+                    // Asked afresh and nothing keeps the queue from printing: the failure of
+                    // the last job no longer says the printer is down, and held jobs may come.
+                    if (reachable && blockers().empty()) {
+                        lastJobError.clear();
+                    }
                 }
                 continue;
             }
@@ -450,9 +455,7 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
         while (!pending.empty()) {
             Pending next = std::move(pending.front());
             pending.pop_front();
-            next.done({false, false,
-                       "printer " + name + " was stopped before the job was sent" +
-                           std::string(kNotPrinted)});
+            next.done(notPrinted("printer " + name + " was stopped before the job was sent"));
         }
         (void)self;  // keeps this object alive until the loop ends
     }
@@ -460,18 +463,18 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
     asio::awaitable<PrintResult> print(const PrintJob& job) {
         const std::string prefix = "printer " + name + ": ";
         if (job.id.empty()) {
-            co_return PrintResult{false, false, prefix + "job id is empty"};
+            co_return refusedJob(prefix + "job id is empty");
         }
         if (!job.language.empty() && job.language != options.language) {
-            co_return PrintResult{false, false,
-                                  prefix + "prints " + options.language + ", not " + job.language};
+            co_return refusedJob(prefix + "prints " + options.language + ", not " + job.language);
         }
         if (printed.contains(job.id)) {
             co_return PrintResult{true, true, {}};
         }
         auto failed = [&](std::string why, std::string_view ending) {
             lastJobError = why;
-            return PrintResult{false, false, prefix + why + std::string(ending)};
+            return ending == kNotPrinted ? drivers::notPrinted(prefix + why)
+                                         : drivers::mayHavePrinted(prefix + why);
         };
 
         const QueueState before = co_await fetchQueue();
@@ -509,8 +512,7 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
             co_await tick.async_wait(kTuple);
             if (stopped) {
                 lastJobError = "stopped while " + cupsJob + " was in progress";
-                co_return PrintResult{false, false,
-                                      prefix + lastJobError + std::string(kMayHavePrinted)};
+                co_return mayHavePrinted(prefix + lastJobError);
             }
             std::function<JobState()> ask = [cupsConnection = cups, queue = queueName, jobId] {
                 return askJob(*cupsConnection, queue, jobId);
@@ -574,8 +576,7 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
                          (state.impressions == 0 && state.message.find(text) != std::string::npos);
         }
         lastJobError = why;
-        return PrintResult{false, false,
-                           prefix + why + std::string(notReached ? kNotPrinted : kMayHavePrinted)};
+        return notReached ? notPrinted(prefix + why) : mayHavePrinted(prefix + why);
     }
 
     // So that a job given up cannot print later, behind the station's back.
@@ -632,7 +633,7 @@ const std::string& CupsPrinter::language() const {
 void CupsPrinter::submit(PrintJob job, PrintDone done) {
     if (impl_->stopped) {
         boost::asio::post(impl_->io, [done = std::move(done), name = impl_->name] {
-            done({false, false, "printer " + name + " is stopped" + std::string(kNotPrinted)});
+            done(notPrinted("printer " + name + " is stopped"));
         });
         return;
     }

@@ -53,6 +53,8 @@ class CupsPrinter : public Printer {
     // blocking reason, and the last job did not fail.
     void stop() override;
     DeviceStatus status() const override;
+    // CUPS keeps the jobs it completed, named after the job id (see submit).
+    bool remembersJobs() const override { return true; }
 
     // The printer-state-reasons of the last answer ("media-empty-error"...), without "none".
     std::vector<std::string> stateReasons() const;

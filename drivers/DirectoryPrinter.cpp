@@ -1,5 +1,7 @@
 #include "drivers/DirectoryPrinter.h"
 
+#include "drivers/PrintedJobs.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -222,8 +224,22 @@ DeviceStatus DirectoryPrinter::status() const {
     status.name = name_;
     status.kind = "directory";
     status.role = "printer";
-    status.up = lastError_.empty();
-    status.detail = lastError_.empty() ? "writing to " + directory_.string() : lastError_;
+    bool writable = lastError_.empty();
+    if (!writable) {
+        // The folder, or the nearest folder above it that exists, accepts new files.
+        std::error_code ec;
+        std::filesystem::path probe = directory_;
+        while (!probe.empty() && !std::filesystem::exists(probe, ec)) {
+            probe = probe.parent_path();
+        }
+        writable = !probe.empty() && std::filesystem::is_directory(probe, ec) &&
+                   ::access(probe.c_str(), W_OK | X_OK) == 0;
+    }
+    status.up = writable;
+    status.detail =
+        lastError_.empty() ? "writing to " + directory_.string()
+        : writable ? "writing to " + directory_.string() + " again (last job: " + lastError_ + ")"
+                   : lastError_;
     return status;
 }
 
@@ -240,8 +256,10 @@ void DirectoryPrinter::submit(PrintJob job, PrintDone done) {
 
     if (std::string idError = validateJobId(job.id); !idError.empty()) {
         fail("printer " + name_ + ": " + idError, false);
+        result.failure = PrintFailure::Refused;
     } else if (!job.language.empty() && job.language != language_) {
         fail("printer " + name_ + " prints " + language_ + ", not " + job.language, false);
+        result.failure = PrintFailure::Refused;
     } else {
         const std::filesystem::path target = pathFor(job.id);
         std::error_code ec;
@@ -261,7 +279,10 @@ void DirectoryPrinter::submit(PrintJob job, PrintDone done) {
     }
 
     if (deviceError) {
+        // Nothing printed, or the file is complete and only its durability is in doubt: either
+        // way the same job id may be offered again, once the folder can take it.
         lastError_ = result.error;
+        result = notPrinted(result.error);
     } else if (result.ok) {
         lastError_.clear();
     }

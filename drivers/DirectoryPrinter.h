@@ -18,7 +18,10 @@ class DirectoryPrinter : public Printer {
     const std::string& name() const override;
     const std::string& language() const override;
     void submit(PrintJob job, PrintDone done) override;
+    // Up while the last job went well; after a failure, up again as soon as the folder can be
+    // written to (checked on each call), so that held jobs are offered again.
     DeviceStatus status() const override;
+    bool remembersJobs() const override { return true; }  // a job id already on disk is kept
 
     // "<directory>/<job id>.<language>"
     std::filesystem::path pathFor(const std::string& jobId) const;

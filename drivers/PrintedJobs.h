@@ -8,6 +8,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "drivers/Printer.h"
+
 namespace drivers {
 
 // Said after an error that came before the first byte of the job reached the printer: the
@@ -16,6 +18,18 @@ inline constexpr std::string_view kNotPrinted = ": not printed";
 // Said after an error once the job's bytes had started to go out.
 inline constexpr std::string_view kMayHavePrinted =
     ": it may have printed; check the printer before printing it again";
+
+// The three failures every driver reports, with the sentence that tells the bench which it is.
+inline PrintResult notPrinted(const std::string& error) {
+    return {false, false, error + std::string(kNotPrinted), PrintFailure::Unavailable};
+}
+inline PrintResult mayHavePrinted(const std::string& error, const std::string& after = {}) {
+    return {false, false, error + std::string(kMayHavePrinted) + after,
+            PrintFailure::MayHavePrinted};
+}
+inline PrintResult refusedJob(const std::string& error) {
+    return {false, false, error, PrintFailure::Refused};
+}
 
 // The last `capacity` job ids a driver confirmed printed. A job offered again with one of
 // them is answered "duplicate" instead of being sent (a retry after a lost answer, a replay

@@ -125,8 +125,7 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
         while (!queue.empty()) {
             Pending pending = std::move(queue.front());
             queue.pop_front();
-            pending.done({false, false,
-                          "printer " + name + " was stopped before the job was sent: not printed"});
+            pending.done(notPrinted("printer " + name + " was stopped before the job was sent"));
         }
         (void)self;  // keeps this object alive until the loop ends
     }
@@ -218,7 +217,7 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
 
     asio::awaitable<PrintResult> print(const PrintJob& job) {
         const std::string prefix = "printer " + name + ": ";
-        auto refused = [&](std::string why) { return PrintResult{false, false, prefix + why}; };
+        auto refused = [&](std::string why) { return refusedJob(prefix + why); };
         if (job.id.empty()) {
             co_return refused("job id is empty");
         }
@@ -236,7 +235,7 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
         // bench may simply try again.
         auto notPrinted = [&](std::string why) {
             setStatus(false, why);
-            return PrintResult{false, false, prefix + why + std::string(kNotPrinted)};
+            return drivers::notPrinted(prefix + why);
         };
         if (std::string error = co_await connect(stream); !error.empty()) {
             co_return notPrinted(error);
@@ -252,7 +251,6 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
             co_return notPrinted("stopped");
         }
 
-        const std::string mayHavePrinted(kMayHavePrinted);
         stream.expires_after(options.writeTimeout);
         auto [writeError, written] =
             co_await asio::async_write(stream, asio::buffer(job.data), kTuple);
@@ -265,22 +263,20 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
                                     " of " + std::to_string(job.data.size()) + " bytes (" +
                                     describeError(writeError, options.writeTimeout) + ")";
             setStatus(false, why);
-            co_return PrintResult{false, false, prefix + why + mayHavePrinted};
+            co_return mayHavePrinted(prefix + why);
         }
 
         StatusAnswer after = co_await askStatus(stream);
         if (!after.status) {
             setStatus(false, after.error);
-            co_return PrintResult{false, false,
-                                  prefix + "job sent, then " + after.error + mayHavePrinted};
+            co_return mayHavePrinted(prefix + "job sent, then " + after.error);
         }
         if (std::string problems = after.status->problems(); !problems.empty()) {
             // The printer took the job and then stopped (ran out of paper on it, say): it may
             // have printed, or may print once someone fixes it.
             setStatus(false, problems);
-            co_return PrintResult{false, false,
-                                  prefix + "job sent, then the printer reported " + problems +
-                                      mayHavePrinted + " (it may also print once fixed)"};
+            co_return mayHavePrinted(prefix + "job sent, then the printer reported " + problems,
+                                     " (it may also print once fixed)");
         }
         stream.close();
         printed.remember(job.id);

@@ -35,6 +35,10 @@ constexpr std::uint8_t kGetPortStatus = 1;
 constexpr std::uint16_t kDeviceIdMax = 1024;
 // A ~HS answer is about 100 bytes; far more than that is not a Zebra answering.
 constexpr std::size_t kMaxStatusBytes = 4096;
+// Reads that empty bulk IN before each ~HS: a few short ones, each ending at once when nothing
+// is waiting.
+constexpr int kMaxStaleReads = 8;
+constexpr std::chrono::milliseconds kStaleReadTimeout{5};
 
 // Makes a UsbLink transfer awaitable: `begin` starts it with the completion it is given.
 template <typename Token>
@@ -213,9 +217,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
         while (!queue.empty()) {
             Pending pending = std::move(queue.front());
             queue.pop_front();
-            pending.done({false, false,
-                          "printer " + name + " was stopped before the job was sent" +
-                              std::string(kNotPrinted)});
+            pending.done(notPrinted("printer " + name + " was stopped before the job was sent"));
         }
         (void)self;  // keeps this object alive until the loop ends
     }
@@ -242,6 +244,19 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
 
     asio::awaitable<StatusAnswer> askHostStatus() {
         StatusAnswer answer;
+        // An answer that arrived after an earlier query gave up (or one to another program's
+        // query) would be read as this one's: "ready" from before the paper ran out. Drop what
+        // is already waiting on bulk IN first.
+        for (int i = 0; i < kMaxStaleReads; ++i) {
+            std::function<void(UsbLink::Done)> drain = [this](UsbLink::Done done) {
+                link.bulkIn(std::max<std::size_t>(link.info().bulkInSize, 64), kStaleReadTimeout,
+                            std::move(done));
+            };
+            UsbTransferResult stale = co_await asyncUsb(std::move(drain), asio::use_awaitable);
+            if (stale.data.empty()) {
+                break;
+            }
+        }
         std::function<void(UsbLink::Done)> query = [this](UsbLink::Done done) {
             link.bulkOut(std::string(kZplHostStatusQuery), options.statusTimeout, std::move(done));
         };
@@ -325,7 +340,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
 
     asio::awaitable<PrintResult> print(const PrintJob& job) {
         const std::string prefix = "printer " + name + ": ";
-        auto refused = [&](std::string why) { return PrintResult{false, false, prefix + why}; };
+        auto refused = [&](std::string why) { return refusedJob(prefix + why); };
         if (job.id.empty()) {
             co_return refused("job id is empty");
         }
@@ -337,7 +352,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
         }
         auto notPrinted = [&](std::string why) {
             setStatus(false, why);
-            return PrintResult{false, false, prefix + why + std::string(kNotPrinted)};
+            return drivers::notPrinted(prefix + why);
         };
         if (!link.connected()) {
             co_return notPrinted("not connected: " + link.detail());
@@ -349,7 +364,6 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
             co_return notPrinted("stopped");
         }
 
-        const std::string mayHavePrinted(kMayHavePrinted);
         std::function<void(UsbLink::Done)> send = [this, &job](UsbLink::Done done) {
             link.bulkOut(job.data, options.writeTimeout, std::move(done));
         };
@@ -362,7 +376,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
                                     std::to_string(sent.transferred) + " of " +
                                     std::to_string(job.data.size()) + " bytes (" + sent.error + ")";
             setStatus(false, why);
-            co_return PrintResult{false, false, prefix + why + mayHavePrinted};
+            co_return mayHavePrinted(prefix + why);
         }
 
         const std::string after = co_await checkReady();
@@ -370,9 +384,8 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
             // The printer took the job and then stopped, or cannot be asked any more: it may
             // have printed, or may print once someone fixes it.
             setStatus(false, after);
-            co_return PrintResult{false, false,
-                                  prefix + "job sent, then " + after + mayHavePrinted +
-                                      " (it may also print once fixed)"};
+            co_return mayHavePrinted(prefix + "job sent, then " + after,
+                                     " (it may also print once fixed)");
         }
         printed.remember(job.id);
         setStatus(true, "");
@@ -420,7 +433,7 @@ const std::string& UsbPrinter::language() const {
 void UsbPrinter::submit(PrintJob job, PrintDone done) {
     if (impl_->stopped) {
         boost::asio::post(impl_->io, [done = std::move(done), name = impl_->name] {
-            done({false, false, "printer " + name + " is stopped" + std::string(kNotPrinted)});
+            done(notPrinted("printer " + name + " is stopped"));
         });
         return;
     }

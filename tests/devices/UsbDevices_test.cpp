@@ -426,6 +426,8 @@ TEST_F(UsbPrinterTest, ZplJobGoesOutBetweenTwoHostStatusAnswersAndIsNeverSentTwi
     EXPECT_TRUE(device.claimed(0));
     EXPECT_EQ(printer.status().kind, "usb-printer");
     EXPECT_NE(printer.status().detail.find("ready"), std::string::npos) << printer.status().detail;
+    // The first status check after connecting is over: what follows is the job's alone.
+    ASSERT_TRUE(runUntil([&] { return printer.lastHostStatus().has_value(); }));
 
     const std::string zpl = "^XA^FO50,50^A0N,40,40^FDParcel 42^FS^XZ";
     const auto before = device.outputs(0x01).size();
@@ -448,6 +450,28 @@ TEST_F(UsbPrinterTest, ZplJobGoesOutBetweenTwoHostStatusAnswersAndIsNeverSentTwi
         copies += s == zpl ? 1 : 0;
     }
     EXPECT_EQ(copies, 1);
+}
+
+TEST_F(UsbPrinterTest, AStaleReadyAnswerLeftOnBulkInIsNotTakenForTheCurrentStatus) {
+    EmulatedUsbDevice& device = emulator_->add(fixture("zebra-printer.umockdev"),
+                                               "Zebra Technologies", "ZTC ZD420", "D4J201234");
+    ZebraModel zebra;
+    zebra.attach(device);
+    drivers::UsbPrinterOptions options;
+    options.pollInterval = 0ms;
+    drivers::UsbPrinter printer(io_, usb(), "zebra-usb", {0x0a5f, 0x0166, ""}, options);
+    ASSERT_TRUE(runUntil([&] { return device.claimed(0); }));
+    // A "ready" answered late to an earlier query waits on bulk IN; then the paper runs out.
+    device.queueInput(0x82, hostStatus(false, false));
+    zebra.paperOut = true;
+
+    const drivers::PrintResult result = print(printer, {"label-7", "zpl", "^XA^XZ"});
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.failure, drivers::PrintFailure::Unavailable);
+    EXPECT_NE(result.error.find("paper out"), std::string::npos) << result.error;
+    for (const std::string& s : device.outputs(0x01)) {
+        EXPECT_NE(s, "^XA^XZ") << "the job went out on a stale answer";
+    }
 }
 
 TEST_F(UsbPrinterTest, PaperOutInThePortStatusOrHeadOpenInHostStatusRefusesTheJob) {

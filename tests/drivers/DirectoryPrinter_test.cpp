@@ -1,4 +1,5 @@
 #include "drivers/DirectoryPrinter.h"
+#include "drivers/PrintedJobs.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -119,11 +120,15 @@ TEST_F(DirectoryPrinterTest, UnwritableDirectoryIsAnErrorUntilItWorksAgain) {
     const PrintResult failed = print(printer, {"job-1", "zpl", "^XA^XZ"});
 
     EXPECT_FALSE(failed.ok);
+    // Nothing was written: the station may hold the job and offer it again.
+    EXPECT_EQ(failed.failure, drivers::PrintFailure::Unavailable);
     EXPECT_NE(failed.error.find(dir.string()), std::string::npos) << failed.error;
     EXPECT_FALSE(printer.status().up);
-    EXPECT_EQ(printer.status().detail, failed.error);
+    EXPECT_EQ(printer.status().detail + std::string(drivers::kNotPrinted), failed.error);
 
+    // The folder can be made again: the printer says so before the next job.
     fs::remove(blocker);
+    EXPECT_TRUE(printer.status().up) << printer.status().detail;
     const PrintResult recovered = print(printer, {"job-1", "zpl", "^XA^XZ"});
     EXPECT_TRUE(recovered.ok) << recovered.error;
     EXPECT_TRUE(printer.status().up);
