@@ -42,14 +42,41 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"label_confirmed", "Label of parcel {parcel} checked", "Étiquette du colis {parcel} vérifiée"},
     {"label_failed", "Label of parcel {parcel} not printed on {printer}: {error}",
      "Étiquette du colis {parcel} non imprimée sur {printer} : {error}"},
+    {"label_held",
+     "Label of parcel {parcel} waits for {printer} ({error}): it prints by itself once the "
+     "printer is ready",
+     "L'étiquette du colis {parcel} attend {printer} ({error}) : elle s'imprimera d'elle-même dès "
+     "que l'imprimante sera prête"},
+    {"label_in_progress", "Label of parcel {parcel} is being sent to {printer}: wait for it",
+     "L'étiquette du colis {parcel} est en cours d'envoi à {printer} : attendez-la"},
     {"label_printed", "Label of parcel {parcel} printed on {printer}",
      "Étiquette du colis {parcel} imprimée sur {printer}"},
     {"label_reprinted", "Label of parcel {parcel} sent again to {printer}",
      "Étiquette du colis {parcel} renvoyée sur {printer}"},
     {"label_scan_required", "Scan the barcode on the label of parcel {parcel}",
      "Scannez le code-barres de l'étiquette du colis {parcel}"},
+    {"label_uncertain",
+     "Label of parcel {parcel} may have printed on {printer} ({error}): look at the printer, and "
+     "scan CMD-REPRINT only if it did not come out",
+     "L'étiquette du colis {parcel} est peut-être sortie sur {printer} ({error}) : regardez "
+     "l'imprimante, et scannez CMD-REPRINT seulement si elle n'est pas sortie"},
     {"label_voided", "Label {tracking} of parcel {parcel} voided, approved by {supervisor}",
      "Étiquette {tracking} du colis {parcel} annulée, validé par {supervisor}"},
+    {"label_withdrawn_cancelled",
+     "Label of parcel {parcel} was waiting for {printer}: not printed, order {order} was cancelled",
+     "L'étiquette du colis {parcel} attendait {printer} : non imprimée, la commande {order} a été "
+     "annulée"},
+    {"label_withdrawn_parcel_gone",
+     "A label was waiting for {printer}: not printed, its parcel no longer exists",
+     "Une étiquette attendait {printer} : non imprimée, son colis n'existe plus"},
+    {"label_withdrawn_parcel_open",
+     "Label of parcel {parcel} was waiting for {printer}: not printed, the parcel was reopened",
+     "L'étiquette du colis {parcel} attendait {printer} : non imprimée, le colis a été rouvert"},
+    {"label_withdrawn_shipped_elsewhere",
+     "Label of parcel {parcel} was waiting for {printer}: not printed, order {order} was shipped "
+     "elsewhere",
+     "L'étiquette du colis {parcel} attendait {printer} : non imprimée, la commande {order} a été "
+     "expédiée ailleurs"},
     {"logged_in", "Hello {user}", "Bonjour {user}"},
     {"logged_out", "{user} logged out", "{user} déconnecté(e)"},
     {"logged_out_idle", "{user} logged out after {minutes} min without a scan",
@@ -148,11 +175,22 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"parcel_empty", "Parcel {parcel} is still empty", "Le colis {parcel} est encore vide"},
     {"partial_requested", "Partial shipment of order {order}: a supervisor must scan their badge",
      "Expédition partielle de la commande {order} : un superviseur doit scanner son badge"},
+    {"print_jobs_resumed", "{printer} is ready again: {count} waiting job(s) sent",
+     "{printer} est de nouveau prête : {count} impression(s) en attente envoyée(s)"},
     {"request_withdrawn", "Request withdrawn: {what}", "Demande retirée : {what}"},
     {"restock_label_failed", "Restock label of {sku} not printed on {printer}: {error}",
      "Étiquette de remise en stock de {sku} non imprimée sur {printer} : {error}"},
+    {"restock_label_held",
+     "Restock label of {sku} waits for {printer} ({error}): it prints by itself once the printer "
+     "is ready",
+     "L'étiquette de remise en stock de {sku} attend {printer} ({error}) : elle s'imprimera "
+     "d'elle-même dès que l'imprimante sera prête"},
     {"restock_label_printed", "Restock label of {sku} printed on {printer}",
      "Étiquette de remise en stock de {sku} imprimée sur {printer}"},
+    {"restock_label_uncertain",
+     "Restock label of {sku} may have printed on {printer} ({error}): look at the printer",
+     "L'étiquette de remise en stock de {sku} est peut-être sortie sur {printer} ({error}) : "
+     "regardez l'imprimante"},
     {"return_all_received", "Everything shipped in order {order} has already been returned",
      "Tout ce qui a été expédié dans la commande {order} a déjà été retourné"},
     {"return_cancelled", "Return of order {order} cancelled: nothing is sent to the shop",
@@ -203,6 +241,11 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "Le numéro de série {serial} n'a pas été expédié dans la commande {order}"},
     {"return_slip_failed", "Return slip {rma} not printed on {printer}: {error}",
      "Bon de retour {rma} non imprimé sur {printer} : {error}"},
+    {"return_slip_held",
+     "Return slip {rma} waits for {printer} ({error}): it prints by itself once the printer is "
+     "ready",
+     "Le bon de retour {rma} attend {printer} ({error}) : il s'imprimera de lui-même dès que "
+     "l'imprimante sera prête"},
     {"return_slip_instructions",
      "To return items, put this slip in the parcel with them and send it to the address above. "
      "We check them and refund you on arrival.",
@@ -210,6 +253,14 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
      "l'adresse ci-dessus. Nous les vérifions et vous remboursons à réception."},
     {"return_slip_printed", "Return slip {rma} printed on {printer}",
      "Bon de retour {rma} imprimé sur {printer}"},
+    {"return_slip_uncertain",
+     "Return slip {rma} may have printed on {printer} ({error}): look at the printer",
+     "Le bon de retour {rma} est peut-être sorti sur {printer} ({error}) : regardez "
+     "l'imprimante"},
+    {"return_slip_withdrawn_cancelled",
+     "Return slip {rma} was waiting for {printer}: not printed, order {order} was cancelled",
+     "Le bon de retour {rma} attendait {printer} : non imprimé, la commande {order} a été "
+     "annulée"},
     {"return_too_many", "One too many: {name} shipped {shipped}, already returned {returned}",
      "Un de trop : {name} expédié {shipped}, déjà retourné {returned}"},
     {"return_unknown", "No order or return slip {code}: scan the return slip or the order number",

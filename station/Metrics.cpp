@@ -52,6 +52,10 @@ void Metrics::onEvent(const Event& e) {
         ++labels_[{param(e, "printer"), "printed"}];
     } else if (e.type == "label.failed") {
         ++labels_[{param(e, "printer"), "failed"}];
+    } else if (e.type == "label.held") {
+        ++labels_[{param(e, "printer"), "held"}];
+    } else if (e.type == "label.uncertain") {
+        ++labels_[{param(e, "printer"), "uncertain"}];
     }
 }
 

@@ -787,7 +787,8 @@ void Station::reprint(Context& ctx) {
     if (!session_.order.empty()) {
         auto q = journal_.statements().get(
             "SELECT l.id FROM labels l JOIN parcels p ON p.id = l.parcel_id WHERE "
-            "p.order_number = ? AND l.state != 'voided' ORDER BY l.id DESC LIMIT 1");
+            "p.order_number = ? AND l.state NOT IN ('voided', 'withdrawn') ORDER BY l.id DESC "
+            "LIMIT 1");
         q->bind(1, session_.order);
         if (q->executeStep()) {
             labelId = q->getColumn(0).getInt64();
@@ -804,7 +805,8 @@ void Station::reprint(Context& ctx) {
         "SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
         "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
     q->bind(1, *labelId);
-    if (!q->executeStep() || q->getColumn(0).getString() == "voided") {
+    if (!q->executeStep() || q->getColumn(0).getString() == "voided" ||
+        q->getColumn(0).getString() == "withdrawn") {
         refuse(ctx, "nothing_to_reprint", {});
         return;
     }
@@ -812,6 +814,11 @@ void Station::reprint(Context& ctx) {
     const std::string printer = q->getColumn(1).getString();
     const int index = q->getColumn(2).getInt();
     const std::string order = q->getColumn(3).getString();
+    if (state == "sending") {
+        // Its bytes may be on their way: a second copy now could print it twice.
+        refuse(ctx, "label_in_progress", {{"parcel", index}, {"printer", printer}}, order);
+        return;
+    }
     int64_t jobId = *labelId;
     if (state == "printed") {
         auto copy = journal_.statements().get(
@@ -824,7 +831,8 @@ void Station::reprint(Context& ctx) {
         copy->exec();
         jobId = journal_.db().getLastInsertRowid();
     } else {
-        // Never printed (failed or still queued): offer the same job again, not a copy.
+        // Not printed (failed, held, still queued), or a person checked that the one that
+        // "may have printed" did not: offer the same job again, not a copy.
         auto retry = journal_.statements().get(
             "UPDATE labels SET state = 'queued', error = '' WHERE id = ?");
         retry->bind(1, *labelId);
@@ -832,72 +840,6 @@ void Station::reprint(Context& ctx) {
     }
     ctx.labelsToPrint.push_back(jobId);
     say(ctx, "label.reprint", "label_reprinted", {{"parcel", index}, {"printer", printer}}, order);
-}
-
-void Station::dispatchLabel(int64_t labelId) {
-    auto q =
-        journal_.statements().get("SELECT printer, language, data, state FROM labels WHERE id = ?");
-    q->bind(1, labelId);
-    if (!q->executeStep() || q->getColumn(3).getString() != "queued") {
-        return;
-    }
-    const std::string printerName = q->getColumn(0).getString();
-    drivers::PrintJob job;
-    job.id = "label-" + std::to_string(labelId);
-    job.language = q->getColumn(1).getString();
-    job.data = q->getColumn(2).getString();
-    drivers::Printer* printer = nullptr;
-    for (const auto& [role, p] : printers_) {
-        if (p->name() == printerName) {
-            printer = p;
-        }
-    }
-    if (!printer) {
-        onPrinted(labelId, {false, false, "no printer named " + printerName + " is configured"});
-        return;
-    }
-    printer->submit(std::move(job),
-                    [this, labelId](const drivers::PrintResult& r) { onPrinted(labelId, r); });
-}
-
-void Station::onPrinted(int64_t labelId, const drivers::PrintResult& result) {
-    Context ctx;
-    ctx.at = now();
-    transact(ctx, [&] {
-        auto q = journal_.statements().get(
-            "SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
-            "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
-        q->bind(1, labelId);
-        if (!q->executeStep() || q->getColumn(0).getString() != "queued") {
-            return;  // voided meanwhile
-        }
-        const std::string printer = q->getColumn(1).getString();
-        const int index = q->getColumn(2).getInt();
-        const std::string order = q->getColumn(3).getString();
-        auto up = journal_.statements().get(
-            "UPDATE labels SET state = ?, error = ?, printed_at = ? WHERE id = ?");
-        up->bind(1, result.ok ? "printed" : "failed");
-        up->bind(2, result.error);
-        if (result.ok) {
-            up->bind(3, ctx.at);
-        } else {
-            up->bind(3);
-        }
-        up->bind(4, labelId);
-        up->exec();
-        if (result.ok) {
-            say(ctx, "label.printed", "label_printed", {{"parcel", index}, {"printer", printer}},
-                order);
-        } else {
-            say(ctx, "label.failed", "label_failed",
-                {{"parcel", index}, {"printer", printer}, {"error", result.error}}, order);
-            ctx.events.back().ok = false;
-            ctx.events.back().reason = "label_failed";
-            log::error("label of parcel " + std::to_string(index) + " not printed on " + printer +
-                           ": " + result.error,
-                       {order, session_.userName, printer});
-        }
-    });
 }
 
 }  // namespace station

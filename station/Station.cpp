@@ -6,6 +6,7 @@
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -93,6 +94,7 @@ Station::Station(boost::asio::io_context& io, const config::StationConfig& confi
       clock_(std::move(clock)),
       language_(languageFromCode(config.language)),
       idleTimer_(io),
+      heldTimer_(io),
       idleAfter_(std::chrono::minutes(config.idleLogoutMinutes)) {
     loadSession();
 }
@@ -107,21 +109,14 @@ void Station::addPrinter(const std::string& role, drivers::Printer* printer) {
 
 void Station::start() {
     stopped_ = false;
-    std::vector<int64_t> queued;
-    auto q = journal_.statements().get("SELECT id FROM labels WHERE state = 'queued' ORDER BY id");
-    while (q->executeStep()) {
-        queued.push_back(q->getColumn(0).getInt64());
-    }
-    for (int64_t id : queued) {
-        dispatchLabel(id);
-    }
-    offerReturnDocuments();
+    recoverPrintJobs();
     armIdleTimer();
 }
 
 void Station::stop() {
     stopped_ = true;
     idleTimer_.cancel();
+    heldTimer_.cancel();
 }
 
 void Station::loadSession() {
@@ -258,11 +253,16 @@ void Station::publish(Context& ctx) {
             sink_(e);
         }
     }
+    // After the answer: each job is marked "sending" in a commit of its own before its first
+    // byte goes out, which a scan's answer need not wait for. Posted in order, sent in order.
     for (int64_t id : ctx.labelsToPrint) {
-        dispatchLabel(id);
+        boost::asio::post(
+            io_, [this, id, reoffer = ctx.reoffer] { dispatchJob(Spool::Labels, id, reoffer); });
     }
     for (int64_t id : ctx.returnDocumentsToPrint) {
-        dispatchReturnDocument(id);
+        boost::asio::post(io_, [this, id, reoffer = ctx.reoffer] {
+            dispatchJob(Spool::ReturnDocuments, id, reoffer);
+        });
     }
     if (journal_.takeOutboxWritten() && outboxListener_) {
         outboxListener_();

@@ -98,9 +98,15 @@ class Station {
     }
     void addScanner(drivers::Scanner* scanner) { scanners_.push_back(scanner); }
 
-    // Offers again the labels that were queued when the daemon stopped, arms the idle logout.
+    // Settles the print jobs the daemon left (Printing.cpp): those queued are offered, those
+    // in flight are offered again to a printer that remembers job ids and otherwise marked
+    // "may have printed"; arms the idle logout.
     void start();
     void stop();
+    // Offers the held print jobs again to each printer that is ready, oldest first, once the
+    // station has checked that each still applies (a voided parcel's label, or one for an order
+    // cancelled meanwhile, is withdrawn). Runs every second while jobs are held.
+    void offerHeldJobs();
 
     ScanOutcome handleScan(const std::string& scanner, const std::string& code);
     // A read the scanner's driver could not trust (a keyboard layout mismatch, a malformed
@@ -200,7 +206,8 @@ class Station {
         std::vector<Event> events;
         std::vector<int64_t> labelsToPrint;
         std::vector<int64_t> returnDocumentsToPrint;  // return slips and restock labels
-        std::string actor;  // who acts when not the logged-in user (a supervisor approving)
+        bool reoffer = false;  // the jobs above are held ones offered again by offerHeldJobs
+        std::string actor;     // who acts when not the logged-in user (a supervisor approving)
         bool codeIsBadge = false;
     };
 
@@ -262,9 +269,6 @@ class Station {
     void queueReturnSlip(Context& ctx, const std::string& orderNumber, int64_t shipmentId,
                          const std::string& rma);
     void queueRestockLabel(Context& ctx, int64_t itemId);
-    void offerReturnDocuments();
-    void dispatchReturnDocument(int64_t id);
-    void onReturnDocumentPrinted(int64_t id, const drivers::PrintResult& result);
     boost::json::object returnObject(int64_t id);
     struct ReturnState;
     ReturnState& returnState();  // made on first use
@@ -288,8 +292,21 @@ class Station {
     void clearApproval();
     void armIdleTimer();
     void onIdleTimer();
-    void dispatchLabel(int64_t labelId);
-    void onPrinted(int64_t labelId, const drivers::PrintResult& result);
+    // The print spool (Printing.cpp): shipping labels, and the returns desk's slips and restock
+    // labels, each a row whose state goes queued -> sending -> printed, or held (the printer
+    // cannot take it now: offered again when it can), uncertain (it may have printed: a person
+    // looks), failed (it cannot print there), voided or withdrawn (no longer applies).
+    enum class Spool { Labels, ReturnDocuments };
+    struct SpoolRow;
+    std::optional<SpoolRow> spoolRow(Spool spool, int64_t id);
+    void recoverPrintJobs();
+    void dispatchJob(Spool spool, int64_t id, bool reoffer);
+    void onJobDone(Spool spool, int64_t id, bool reoffer, const drivers::PrintResult& result);
+    // Why a held job no longer applies ("" when it does): its parcel was voided or reopened,
+    // its order cancelled or shipped by someone else.
+    std::string heldJobObsolete(Spool spool, int64_t id);
+    void armHeldTimer();
+    drivers::Printer* printerNamed(const std::string& name) const;
     std::string now() const { return isoTime(clock_()); }
     // Documents.cpp: the shipping label in the shipping printer's language, laid out from the
     // template of its size at its resolution; `language` is set to what the bytes are.
@@ -316,6 +333,15 @@ class Station {
     std::vector<drivers::Scanner*> scanners_;
     Session session_;
     boost::asio::steady_timer idleTimer_;
+    boost::asio::steady_timer heldTimer_;
+    bool heldTimerArmed_ = false;
+    // A printer that was up yet failed the held jobs offered again is given more time before
+    // the next offer: 2, 4, 8... up to 60 s, reset when it prints.
+    struct Backoff {
+        int failures = 0;
+        std::chrono::steady_clock::time_point notBefore;
+    };
+    std::map<std::string, Backoff> printerBackoff_;
     std::chrono::milliseconds idleAfter_;
     uint64_t seq_ = 0;
     std::optional<drivers::ScaleReading> lastReading_;

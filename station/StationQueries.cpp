@@ -15,6 +15,19 @@ boost::json::value orNull(const std::string& s) {
     return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
 }
 
+// Labels and return documents of one printer in one state.
+int64_t printJobCount(Journal& journal, const std::string& printer, const char* state) {
+    auto q = journal.statements().get(
+        "SELECT (SELECT COUNT(*) FROM labels WHERE printer = ?1 AND state = ?2) + (SELECT "
+        "COUNT(*) FROM return_documents WHERE printer = ?1 AND state = ?2)");
+    q->bind(1, printer);
+    q->bind(2, state);
+    q->executeStep();
+    const int64_t n = q->getColumn(0).getInt64();
+    q->reset();
+    return n;
+}
+
 boost::json::object deviceJson(const drivers::DeviceStatus& d) {
     return {
         {"name", d.name}, {"kind", d.kind}, {"role", d.role}, {"up", d.up}, {"detail", d.detail}};
@@ -69,7 +82,11 @@ boost::json::object Station::statusJson() {
         devices.push_back(deviceJson(scale_->status()));
     }
     for (const auto& [role, p] : printers_) {
-        devices.push_back(deviceJson(p->status()));
+        boost::json::object d = deviceJson(p->status());
+        // Jobs waiting for it, and jobs a person must check at it.
+        d["held"] = printJobCount(journal_, p->name(), "held");
+        d["uncertain"] = printJobCount(journal_, p->name(), "uncertain");
+        devices.push_back(std::move(d));
     }
     s["devices"] = std::move(devices);
 
@@ -146,6 +163,16 @@ std::string Station::metricsText() {
     }
     for (const auto& [role, p] : printers_) {
         device(p->status());
+    }
+    out += Metrics::header("stationd_print_jobs", "gauge",
+                           "Print jobs held until their printer is ready, and jobs that may have "
+                           "printed and wait for a person to look.");
+    for (const auto& [role, p] : printers_) {
+        for (const char* state : {"held", "uncertain"}) {
+            out +=
+                Metrics::sample("stationd_print_jobs", {{"printer", p->name()}, {"state", state}},
+                                static_cast<double>(printJobCount(journal_, p->name(), state)));
+        }
     }
     auto outbox = journal_.statements().get(
         "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");

@@ -264,6 +264,22 @@ std::string text(const json::value& object, std::string_view key) {
     return text(field(object, key));
 }
 
+// A device's detail, with the print jobs a printer holds or may have printed.
+std::string deviceDetail(const json::value& device) {
+    std::string detail = text(device, "detail");
+    auto count = [&](std::string_view key) -> int64_t {
+        const json::value* v = field(device, key);
+        return v != nullptr && v->is_int64() ? v->as_int64() : 0;
+    };
+    if (const int64_t held = count("held"); held > 0) {
+        detail += "; " + std::to_string(held) + " job(s) held until it is ready";
+    }
+    if (const int64_t uncertain = count("uncertain"); uncertain > 0) {
+        detail += "; " + std::to_string(uncertain) + " job(s) may have printed: look at it";
+    }
+    return detail;
+}
+
 bool flag(const json::value& object, std::string_view key) {
     auto value = field(object, key);
     return value != nullptr && value->is_bool() && value->as_bool();
@@ -514,7 +530,7 @@ int showStatus(Api& api) {
                                 : up->as_bool()                 ? "up"
                                                                 : "DOWN";
             table.add({orDash(text(device, "name")), text(device, "kind"), text(device, "role"),
-                       state, text(device, "detail")});
+                       state, deviceDetail(device)});
         }
         table.print(std::cout);
     }
@@ -740,7 +756,7 @@ int showDevices(Api& api) {
             const bool isUp = up != nullptr && up->is_bool() && up->as_bool();
             down += isUp ? 0 : 1;
             table.add({text(d, "name"), text(d, "role"), text(d, "kind"), isUp ? "up" : "DOWN",
-                       text(d, "detail")});
+                       deviceDetail(d)});
         }
     }
     table.print(std::cout);

@@ -98,7 +98,7 @@ function renderLabel() {
   }
   box.dataset.state = l.state;
   fill(box,
-    el('span', { class: `badge ${l.state === 'printed' ? 'ok' : l.state === 'failed' ? 'error' : 'wait'}` },
+    el('span', { class: `badge ${l.state === 'printed' ? 'ok' : ['failed', 'uncertain'].includes(l.state) ? 'error' : 'wait'}` },
       t(l.state)),
     ' ', `${t('order')} ${l.order ?? t('none')} · ${t('parcel')} ${l.parcel ?? t('none')} · ${l.printer}`,
     l.tracking_number ? el('div', {}, `${t('tracking')} ${l.tracking_number}`) : null,

@@ -36,7 +36,10 @@ function renderDevices() {
       el('td', {}, `${d.role} (${d.kind})`),
       el('td', {}, el('span', { class: `badge ${!d.up ? 'error' : bad ? 'wait' : 'ok'}` },
         reasons.length ? reasons.map((r) => t(`reasons.${r}`)).join(', ') : t(d.up ? 'up' : 'down'))),
-      el('td', { class: 'muted' }, d.detail));
+      el('td', { class: 'muted' }, d.detail,
+        d.held ? el('div', { class: 'notice wait', dataset: { held: d.held } }, t('jobsHeld').replace('{n}', d.held)) : null,
+        d.uncertain ? el('div', { class: 'notice error', dataset: { uncertain: d.uncertain } },
+          t('jobsUncertain').replace('{n}', d.uncertain)) : null));
   }));
 }
 

@@ -148,9 +148,13 @@ Audit JournalAudit::check(int64_t afterScanId) {
                        return "label " + col(q, 0) + " carries tracking number " + col(q, 1) +
                               " but its parcel has " + col(q, 2);
                    });
-        forEachRow(db, "SELECT id, error FROM labels WHERE state = 'failed'", v,
-                   [](SQLite::Statement& q) {
-                       return "label " + col(q, 0) + " failed to print: " + col(q, 1);
+        // The folder printer keeps job ids, so a kill never leaves a label in doubt, and it is
+        // never out of paper.
+        forEachRow(db,
+                   "SELECT id, state, error FROM labels WHERE state IN ('failed', 'held', "
+                   "'uncertain')",
+                   v, [](SQLite::Statement& q) {
+                       return "label " + col(q, 0) + " is " + col(q, 1) + ": " + col(q, 2);
                    });
         std::map<int64_t, std::string> labelRows;  // id -> state
         {
@@ -234,7 +238,7 @@ Audit JournalAudit::check(int64_t afterScanId) {
             }
         }
         for (const auto& [id, row] : labelRows) {
-            if (row == "queued") {
+            if (row == "queued" || row == "sending") {
                 ++audit.figures.labelsQueued;
             }
             if (row == "printed" && !files.contains(id)) {

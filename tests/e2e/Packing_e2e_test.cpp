@@ -220,9 +220,11 @@ class PackingE2e : public ::testing::Test {
         REQUIRE_ZPL_RENDERER();
         EXPECT_TRUE(eventually([&] {
             auto db = openJournal();
-            SQLite::Statement queued(*db,
-                                     "SELECT COUNT(*) FROM labels l JOIN parcels p ON p.id = "
-                                     "l.parcel_id WHERE p.order_number = ? AND l.state = 'queued'");
+            SQLite::Statement queued(
+                *db,
+                "SELECT COUNT(*) FROM labels l JOIN parcels p ON p.id = "
+                "l.parcel_id WHERE p.order_number = ? AND l.state IN ('queued', "
+                "'sending')");
             queued.bind(1, number);
             return queued.executeStep() && queued.getColumn(0).getInt() == 0;
         })) << "labels of order "

@@ -377,6 +377,8 @@ class StationDaemon {
     }
 
     std::string log() const { return readFile(logPath()); }
+    // The running process, -1 when none.
+    pid_t pid() const { return pid_; }
     // Changes the generated config before start(): `from` must occur exactly once.
     void editConfig(const std::string& from, const std::string& to) {
         std::string config = readFile(dir_ / "station.toml");

@@ -200,8 +200,33 @@ scenario('see the label printer run out of paper on the supervisor page', async 
   const cell = await text(supervisor, `${row} td:nth-child(3)`);
   if (!/paper out|plus de papier/.test(cell)) throw new Error(`the state cell says "${cell}"`);
   await shot(supervisor, 'supervisor-paper-out');
+
+  // Parcel 1 of order 1007 closes while there is no paper: its label waits, and both screens
+  // say so.
+  const jobsBefore = printer.jobs;
+  await scanOk('1007');
+  await scanOk('3760123450089');
+  await daemon.post('/api/scale', { grams: 2400, stable: true });
+  await until(async () => (await scanner.scan('CMD-NEW-PARCEL')).startsWith('OK'), 'parcel 1 closes once weighed');
+  await until(async () => (await attr(packing, '#label-status', 'data-state')) === 'held',
+    'the packing screen shows the label waiting for the printer');
+  await until(async () => (await attr(packing, '#message', 'data-key')) === 'label_held', 'the packer is told why');
+  await until(async () => (await attr(supervisor, `${row} [data-held]`, 'data-held')) === '1',
+    'the supervisor sees one job waiting for the printer');
+  // A page behind another one is not painted: bring it to the front for its picture.
+  await packing.bringToFront();
+  await shot(packing, 'packing-label-held');
+  await supervisor.bringToFront();
+  if (printer.jobs !== jobsBefore) throw new Error('a label went to a printer out of paper');
+
+  // Paper is loaded: the label comes out by itself, once.
   printer.paperOut = false;
   await until(async () => (await attr(supervisor, row, 'data-up')) === 'true', 'the printer works again', 20000);
+  await until(async () => (await attr(packing, '#label-status', 'data-state')) === 'printed',
+    'the held label prints once the printer is back', 20000);
+  await until(async () => (await supervisor.locator(`${row} [data-held]`).count()) === 0, 'nothing waits any more');
+  if (printer.jobs !== jobsBefore + 1) throw new Error(`${printer.jobs - jobsBefore} jobs printed instead of 1`);
+  await scanOk('CMD-CANCEL');  // lets go of order 1007 for the scenarios below
 });
 
 scenario('the screens reconnect by themselves when the daemon restarts', async () => {

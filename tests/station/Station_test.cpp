@@ -936,7 +936,7 @@ TEST_F(StationTest, ReprintMakesACopyOfAPrintedLabel) {
     EXPECT_EQ(Bench::readFile(b.labelPath(2)), Bench::readFile(b.labelPath(1)));
 }
 
-TEST_F(StationTest, FailedLabelIsRetriedAsTheSameJob) {
+TEST_F(StationTest, LabelHeldByABlockedPrinterIsOfferedAgainAsTheSameJob) {
     // The printer's folder cannot be created: a file is in the way.
     { std::ofstream(tmp_.path() / "blocked") << "not a folder"; }
     auto& b = open({.labelDir = "blocked/labels"});
@@ -944,13 +944,20 @@ TEST_F(StationTest, FailedLabelIsRetriedAsTheSameJob) {
     for (const char* code : {"TSHIRT-M-BLEU", "TSHIRT-M-BLEU", "MUG-CAFE"}) {
         ASSERT_TRUE(accepted(b.scan(code)));
     }
-    EXPECT_EQ(b.text("SELECT state FROM labels WHERE id = 1"), "failed");
+    EXPECT_EQ(b.text("SELECT state FROM labels WHERE id = 1"), "held");
     EXPECT_NE(b.text("SELECT error FROM labels WHERE id = 1"), "");
-    EXPECT_EQ(b.events().back().messageKey, "label_failed");
+    EXPECT_EQ(b.events().back().messageKey, "label_held");
     EXPECT_FALSE(b.events().back().ok);
+    EXPECT_FALSE(b.printer().status().up);
+    b.station().offerHeldJobs();
+    b.settle();
+    EXPECT_EQ(b.text("SELECT state FROM labels WHERE id = 1"), "held");
 
+    // Once the folder can be written to, the printer is up again and the label goes out.
     fs::remove(tmp_.path() / "blocked");
-    ASSERT_TRUE(accepted(b.scan(command::kReprint)));
+    EXPECT_TRUE(b.printer().status().up);
+    b.station().offerHeldJobs();
+    b.settle();
     EXPECT_EQ(b.count("SELECT COUNT(*) FROM labels"), 1);
     EXPECT_EQ(b.text("SELECT reprint_of FROM labels WHERE id = 1"), "");
     EXPECT_EQ(b.text("SELECT state FROM labels WHERE id = 1"), "printed");
