@@ -121,7 +121,7 @@ TEST_F(ServiceE2e, MetricsAreInThePrometheusTextFormat) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.contentType.rfind("text/plain; version=0.0.4", 0), 0u) << r.contentType;
     const std::string& m = r.body;
-    for (const std::string line : std::initializer_list<std::string>{
+    for (const std::string& line : std::initializer_list<std::string>{
              "# TYPE stationd_scans_total counter\n",
              "stationd_scans_total{reason=\"\",result=\"accepted\"} 1\n",
              "stationd_scans_total{reason=\"order_unpaid\",result=\"refused\"} 1\n",

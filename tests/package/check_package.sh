@@ -56,22 +56,27 @@ free_port() {
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
     done
 }
-api_port=$(free_port)
-scanner_port=$(free_port)
-sed -e "s/^port = 8080$/port = $api_port/" -e "s/^port = 9101$/port = $scanner_port/" \
-    "$root/etc/stationd/station.toml" > "$work/station.toml"
-"$root/usr/bin/stationd" --config "$work/station.toml" --data-dir "$work/data" \
-    > "$work/stationd.log" 2>&1 &
-daemon=$!
 served=""
-for _ in $(seq 100); do
-    if served=$(curl -sf "http://127.0.0.1:$api_port/screens/packing.html" 2>/dev/null); then
-        break
-    fi
-    sleep 0.1
+# A port found free may be taken by another test before stationd binds it: pick others then.
+for _attempt in 1 2 3; do
+    api_port=$(free_port)
+    scanner_port=$(free_port)
+    sed -e "s/^port = 8080$/port = $api_port/" -e "s/^port = 9101$/port = $scanner_port/" \
+        "$root/etc/stationd/station.toml" > "$work/station.toml"
+    "$root/usr/bin/stationd" --config "$work/station.toml" --data-dir "$work/data" \
+        > "$work/stationd.log" 2>&1 &
+    daemon=$!
+    for _ in $(seq 100); do
+        if served=$(curl -sf "http://127.0.0.1:$api_port/screens/packing.html" 2>/dev/null); then
+            break
+        fi
+        kill -0 "$daemon" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill "$daemon" 2>/dev/null || true
+    wait "$daemon" 2>/dev/null || true
+    grep -q 'Address already in use' "$work/stationd.log" || break
 done
-kill "$daemon" 2>/dev/null || true
-wait "$daemon" 2>/dev/null || true
 grep -q 'packing.js' <<<"$served" || { cat "$work/stationd.log"; fail "the packaged stationd does not serve /screens/packing.html"; }
 
 unit="$root/usr/lib/systemd/system/stationd.service"
