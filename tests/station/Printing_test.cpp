@@ -324,5 +324,32 @@ TEST_F(PrintingTest, HeldLabelsWaitAcrossARestart) {
     EXPECT_EQ(b.count("SELECT COUNT(*) FROM labels WHERE state = 'printed'"), 2);
 }
 
+TEST_F(PrintingTest, TheReturnsDeskRestockLabelIsHeldAndPrintedTheSameWay) {
+    auto& b = open(ScriptedPrinter::Mode::Prints, true);
+    ASSERT_TRUE(b.openAs("U-1001", "1001"));
+    for (const char* code : {"TSHIRT-M-BLEU", "TSHIRT-M-BLEU", "MUG-CAFE"}) {
+        ASSERT_TRUE(accepted(b.scan(code)));
+    }
+    ASSERT_EQ(printer().printed, (std::vector<std::string>{"label-1"}));
+
+    // The returns desk grades a T-shirt resellable while the printer has no paper.
+    printer().up = false;
+    printer().mode = ScriptedPrinter::Mode::Offline;
+    ASSERT_TRUE(accepted(b.scan("U-2001")));
+    ASSERT_TRUE(accepted(b.scan("RMA-1001-1")));
+    ASSERT_TRUE(accepted(b.scan("TSHIRT-M-BLEU")));
+    ASSERT_TRUE(accepted(b.scan(command::kGradeResellable)));
+    EXPECT_EQ(b.text("SELECT state FROM return_documents"), "held");
+    EXPECT_EQ(saidCount("restock_label_held"), 1);
+
+    printer().up = true;
+    printer().mode = ScriptedPrinter::Mode::Prints;
+    offerHeld();
+    const std::string id = b.text("SELECT id FROM return_documents");
+    EXPECT_EQ(printer().printed, (std::vector<std::string>{"label-1", "restock-" + id}));
+    EXPECT_EQ(b.text("SELECT state FROM return_documents"), "printed");
+    EXPECT_EQ(saidCount("restock_label_printed"), 1);
+}
+
 }  // namespace
 }  // namespace station::test
