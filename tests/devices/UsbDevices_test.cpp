@@ -19,6 +19,7 @@
 #include "drivers/UsbKeyboardScanner.h"
 #include "drivers/UsbPosScanner.h"
 #include "drivers/UsbPrinter.h"
+#include "tests/drivers/FakeZebra.h"
 
 namespace {
 
@@ -362,18 +363,8 @@ TEST_F(UsbHidScale, ZeroRefusedByTheScaleIsAnError) {
 
 // ---- USB ZPL printer ----------------------------------------------------------------------
 
-std::string hostStatus(bool paperOut, bool headOpen) {
-    std::string r =
-        "\x02"
-        "030,";
-    r += paperOut ? "1,1" : "0,0";
-    r += ",1245,000,0,0,0,000,0,0,0\x03\r\n\x02"
-         "001,0,";
-    r += headOpen ? "1" : "0";
-    r += ",0,1,2,4,0,00000000,1,000\x03\r\n\x02"
-         "1234,0\x03\r\n";
-    return r;
-}
+// ~HS answers as the fake network Zebra gives them.
+using fake_zebra::hostStatusReply;
 
 // A Zebra on USB: device id and port status on the control pipe, ~HS answered on bulk IN.
 struct ZebraModel {
@@ -398,7 +389,7 @@ struct ZebraModel {
         });
         device.onOutput([this, &device](std::uint8_t, const std::string& bytes) {
             if (bytes == "~HS" && answersHostStatus) {
-                device.queueInput(0x82, hostStatus(paperOut, headOpen));
+                device.queueInput(0x82, hostStatusReply(paperOut, headOpen));
             }
         });
     }
@@ -462,7 +453,7 @@ TEST_F(UsbPrinterTest, AStaleReadyAnswerLeftOnBulkInIsNotTakenForTheCurrentStatu
     drivers::UsbPrinter printer(io_, usb(), "zebra-usb", {0x0a5f, 0x0166, ""}, options);
     ASSERT_TRUE(runUntil([&] { return device.claimed(0); }));
     // A "ready" answered late to an earlier query waits on bulk IN; then the paper runs out.
-    device.queueInput(0x82, hostStatus(false, false));
+    device.queueInput(0x82, hostStatusReply(false, false));
     zebra.paperOut = true;
 
     const drivers::PrintResult result = print(printer, {"label-7", "zpl", "^XA^XZ"});
