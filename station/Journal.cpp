@@ -8,6 +8,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "sync/IsoTime.h"
+
 namespace station {
 namespace {
 
@@ -263,12 +265,12 @@ std::string isoTime(std::chrono::system_clock::time_point t) {
 }
 
 int64_t secondsSince(const std::string& iso, std::chrono::system_clock::time_point now) {
-    std::tm tm{};
-    if (iso.size() < 19 || !strptime(iso.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
+    // Whole seconds, as before the milliseconds were written: an age, not a duration.
+    const auto then = shop::parseIsoTime(iso.substr(0, 19));
+    if (!then) {
         return 0;
     }
-    const auto then = std::chrono::system_clock::from_time_t(timegm(&tm));
-    return std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(now - *then).count();
 }
 
 Journal::Journal(const std::filesystem::path& file)

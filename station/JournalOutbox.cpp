@@ -8,21 +8,14 @@
 
 #include "station/Journal.h"
 #include "station/Station.h"
+#include "sync/IsoTime.h"
 
 namespace station {
 
 namespace {
 
 std::optional<shop::TimePoint> parseIso(const std::string& iso) {
-    std::tm tm{};
-    if (iso.size() < 19 || !strptime(iso.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
-        return std::nullopt;
-    }
-    auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
-    if (iso.size() >= 23 && iso[19] == '.') {
-        t += std::chrono::milliseconds(std::atoi(iso.substr(20, 3).c_str()));
-    }
-    return t;
+    return shop::parseIsoTime(iso);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <random>
 
+#include "sync/IsoTime.h"
 #include "sync/OutboxKind.h"
 
 namespace shop {
@@ -117,20 +118,12 @@ ReturnReceived returnFrom(const OutboxRow& row, const json::object& p) {
 // starts just before the newest change seen, since WooCommerce's modified_after is strict and
 // two orders may share that second. Orders seen twice are applied twice, harmlessly.
 std::string cursorBefore(const std::string& iso) {
-    std::tm tm{};
-    if (iso.size() < 19 ||
-        std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+    const auto t = parseIsoTime(iso);
+    if (!t) {
         return iso;
     }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    std::time_t t = timegm(&tm) - 1;
-    std::tm out{};
-    gmtime_r(&t, &out);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &out);
-    return buf;
+    return isoSeconds(std::chrono::time_point_cast<std::chrono::seconds>(*t) -
+                      std::chrono::seconds(1));
 }
 
 bool transient(const Result& r) {
