@@ -40,6 +40,9 @@ class Scale {
     virtual void stop() = 0;
     virtual ScaleReading last() const = 0;
     virtual DeviceStatus status() const = 0;
+    // Sets the scale's zero where it has a command for it. `done` gets an empty string when the
+    // scale took it, else why not ("not supported", "in motion"...); it runs on the io_context.
+    virtual void zero(std::function<void(const std::string& error)> done) = 0;
 };
 
 }  // namespace drivers

@@ -48,7 +48,7 @@ class SerialScale : public Scale {
 
     // MT-SICS "Z". `done` gets an empty string when the scale zeroed, else why not (Toledo
     // continuous has no command channel: "not supported").
-    void zero(std::function<void(const std::string& error)> done);
+    void zero(std::function<void(const std::string& error)> done) override;
 
   private:
     struct Impl;

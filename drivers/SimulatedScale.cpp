@@ -36,7 +36,19 @@ DeviceStatus SimulatedScale::status() const {
     return status;
 }
 
-void SimulatedScale::set(const ScaleReading& reading) {
+void SimulatedScale::set(const ScaleReading& loaded) {
+    load_ = loaded;
+    ScaleReading reading = loaded;
+    if (zeroOffset_ != 0 &&
+        (reading.status == ScaleStatus::Stable || reading.status == ScaleStatus::InMotion ||
+         reading.status == ScaleStatus::AtZero || reading.status == ScaleStatus::UnderZero)) {
+        reading.grams -= zeroOffset_;
+        if (reading.status != ScaleStatus::InMotion) {
+            reading.status = reading.grams == 0  ? ScaleStatus::AtZero
+                             : reading.grams < 0 ? ScaleStatus::UnderZero
+                                                 : ScaleStatus::Stable;
+        }
+    }
     last_ = reading;
     if (!running_ || !onReading_) {
         return;
@@ -45,6 +57,22 @@ void SimulatedScale::set(const ScaleReading& reading) {
     // io_context runs leaves nothing dangling. Like a read already completed on a real
     // device, a reading set just before stop() may still arrive.
     boost::asio::post(io_, [handler = onReading_, reading] { handler(reading); });
+}
+
+void SimulatedScale::zero(std::function<void(const std::string& error)> done) {
+    std::string error;
+    if (load_.status == ScaleStatus::InMotion) {
+        error = "the load is moving: not zeroed";
+    } else if (load_.status == ScaleStatus::Disconnected) {
+        error = "the scale is disconnected";
+    } else if (load_.status != ScaleStatus::Stable && load_.status != ScaleStatus::AtZero &&
+               load_.status != ScaleStatus::UnderZero) {
+        error = "the scale reports " + std::string(toString(load_.status)) + ": not zeroed";
+    } else {
+        zeroOffset_ = load_.grams;
+        set(load_);
+    }
+    boost::asio::post(io_, [done = std::move(done), error] { done(error); });
 }
 
 }  // namespace drivers

@@ -30,7 +30,7 @@ class UsbHidScale : public Scale {
     // Zeroes the scale: output report {0x02, 0x02} on the interrupt OUT endpoint, or as a HID
     // SET_REPORT (output) on the control pipe when the scale has none. `done` gets an empty
     // string when the scale took the command, else why not; it runs on the io_context.
-    void zero(std::function<void(const std::string& error)> done);
+    void zero(std::function<void(const std::string& error)> done) override;
 
   private:
     void onReport(std::span<const std::uint8_t> report);

@@ -264,6 +264,11 @@ void Station::publish(Context& ctx) {
             dispatchJob(Spool::ReturnDocuments, id, reoffer);
         });
     }
+    if (ctx.zeroScale && scale_ != nullptr) {
+        boost::asio::post(io_, [this] {
+            scale_->zero([this](const std::string& error) { onScaleZeroed(error); });
+        });
+    }
     if (journal_.takeOutboxWritten() && outboxListener_) {
         outboxListener_();
     }
@@ -359,6 +364,10 @@ void Station::dispatchScan(Context& ctx, const std::string& raw) {
     }
     // The returns desk has its own workflow (Returns.cpp); packing an order (even one a
     // packer left open on this bench) needs the packer or supervisor role.
+    if (code == command::kZeroScale) {
+        requestZero(ctx);
+        return;
+    }
     if (code != command::kLogout && handleReturnsDesk(ctx, code)) {
         return;
     }
@@ -590,6 +599,33 @@ void Station::cancel(Context& ctx) {
     session_.order.clear();
     session_.parcelId.reset();
     say(ctx, "order.released", "order_released", {{"order", number}}, number);
+}
+
+void Station::requestZero(Context& ctx) {
+    if (scale_ == nullptr) {
+        refuse(ctx, "no_scale", {});
+        return;
+    }
+    say(ctx, "scale.zero_requested", "scale_zero_requested", {{"scale", scale_->name()}},
+        session_.order);
+    ctx.zeroScale = true;
+}
+
+void Station::onScaleZeroed(const std::string& error) {
+    Context ctx;
+    ctx.at = now();
+    transact(ctx, [&] {
+        if (error.empty()) {
+            say(ctx, "scale.zeroed", "scale_zeroed", {{"scale", scale_->name()}}, session_.order);
+            return;
+        }
+        say(ctx, "scale.zero_failed", "scale_zero_failed",
+            {{"scale", scale_->name()}, {"error", error}}, session_.order);
+        ctx.events.back().ok = false;
+        ctx.events.back().reason = "scale_zero_failed";
+        log::warning("scale " + scale_->name() + " not zeroed: " + error,
+                     {session_.order, session_.userName, scale_->name()});
+    });
 }
 
 bool Station::addNote(const std::string& order, const std::string& text, bool internal,

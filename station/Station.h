@@ -51,6 +51,8 @@ inline constexpr const char* kReprint = "CMD-REPRINT";
 inline constexpr const char* kCancel = "CMD-CANCEL";
 inline constexpr const char* kLogout = "CMD-LOGOUT";
 inline constexpr const char* kApprove = "CMD-APPROVE";
+// Sets the scale's zero (empty platter), for anyone signed in, at the packing or returns desk.
+inline constexpr const char* kZeroScale = "CMD-ZERO-SCALE";
 // The returns desk (Returns.cpp): the grade of the item just scanned, and closing the return.
 inline constexpr const char* kGradeResellable = "CMD-GRADE-RESELLABLE";
 inline constexpr const char* kGradeDamaged = "CMD-GRADE-DAMAGED";
@@ -206,8 +208,9 @@ class Station {
         std::vector<Event> events;
         std::vector<int64_t> labelsToPrint;
         std::vector<int64_t> returnDocumentsToPrint;  // return slips and restock labels
-        bool reoffer = false;  // the jobs above are held ones offered again by offerHeldJobs
-        std::string actor;     // who acts when not the logged-in user (a supervisor approving)
+        bool reoffer = false;    // the jobs above are held ones offered again by offerHeldJobs
+        bool zeroScale = false;  // CMD-ZERO-SCALE: sent to the scale after the commit
+        std::string actor;       // who acts when not the logged-in user (a supervisor approving)
         bool codeIsBadge = false;
     };
 
@@ -239,6 +242,8 @@ class Station {
     void voidLabel(Context& ctx, const std::string& supervisor);
     void reprint(Context& ctx);
     void cancel(Context& ctx);
+    void requestZero(Context& ctx);
+    void onScaleZeroed(const std::string& error);
     void logout(Context& ctx, const std::string& messageKey, boost::json::object params);
     void recordWeight(Context& ctx, const Parcel& parcel, int64_t grams);
     int64_t expectedWeight(const Order& order, const Parcel& parcel) const;

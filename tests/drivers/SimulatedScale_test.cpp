@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <string>
 #include <vector>
 
 namespace {
@@ -73,6 +74,41 @@ TEST(ScaleStatus, NamesAreTheOnesTheApiShows) {
     EXPECT_EQ(toString(ScaleStatus::Fault), "fault");
     EXPECT_EQ(toString(ScaleStatus::NeedsCalibration), "needs_calibration");
     EXPECT_EQ(toString(ScaleStatus::Disconnected), "disconnected");
+}
+
+TEST(SimulatedScale, ZeroTakesWhatLiesOnThePlatterOffLikeARealScale) {
+    boost::asio::io_context io;
+    SimulatedScale scale(io, "scale-1");
+    std::vector<std::string> answers;
+    auto zero = [&] {
+        scale.zero([&](const std::string& error) { answers.push_back(error); });
+        io.restart();
+        io.run();
+    };
+
+    // Refused while the load moves, as a scale refuses to zero an unsettled platter.
+    scale.set({ScaleStatus::InMotion, 130});
+    zero();
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_NE(answers[0], "");
+    EXPECT_EQ(scale.last(), (ScaleReading{ScaleStatus::InMotion, 130}));
+
+    // A 120 g mat left on it: zeroed, it reads 0, and a parcel then reads its own weight.
+    scale.set({ScaleStatus::Stable, 120});
+    zero();
+    ASSERT_EQ(answers.size(), 2u);
+    EXPECT_EQ(answers[1], "");
+    EXPECT_EQ(scale.last(), (ScaleReading{ScaleStatus::AtZero, 0}));
+    scale.set({ScaleStatus::Stable, 1130});
+    EXPECT_EQ(scale.last(), (ScaleReading{ScaleStatus::Stable, 1010}));
+    // The mat taken off too: below zero.
+    scale.set({ScaleStatus::AtZero, 0});
+    EXPECT_EQ(scale.last(), (ScaleReading{ScaleStatus::UnderZero, -120}));
+
+    scale.set({ScaleStatus::Disconnected, 0});
+    zero();
+    ASSERT_EQ(answers.size(), 3u);
+    EXPECT_NE(answers[2], "");
 }
 
 }  // namespace

@@ -278,6 +278,7 @@ class Bench {
     SQLite::Database& db() { return journal_->db(); }
     boost::asio::io_context& io() { return io_; }
     drivers::DirectoryPrinter& printer() { return *printer_; }
+    drivers::SimulatedScale& scale() { return *scale_; }
     const config::StationConfig& config() const { return config_; }
     const fs::path& dir() const { return dir_; }
     const std::vector<Event>& events() const { return events_; }

@@ -463,6 +463,41 @@ TEST_F(StationTest, UnstableReadingsAreIgnoredAndAParcelMustBeWeighed) {
     EXPECT_EQ(b.order("1001").at("parcels").at(0).at("weight_grams").as_int64(), 1010);
 }
 
+TEST_F(StationTest, ZeroCommandSetsTheScaleToZeroSoAParcelWeighsOnlyItself) {
+    auto& b = open({.withScale = true});
+    ASSERT_TRUE(accepted(b.scan("U-1001")));
+    // A 120 g mat lies on the platter.
+    b.scale().set({ScaleStatus::Stable, 120});
+    b.settle();
+    auto out = b.scan(command::kZeroScale);
+    ASSERT_TRUE(accepted(out));
+    EXPECT_TRUE(said(out, "scale_zero_requested"));
+    EXPECT_TRUE(b.everSaid("scale_zeroed"));
+    EXPECT_EQ(b.scale().last(), (drivers::ScaleReading{ScaleStatus::AtZero, 0}));
+
+    ASSERT_TRUE(accepted(b.scan("1001")));
+    for (const char* code : {"TSHIRT-M-BLEU", "TSHIRT-M-BLEU", "MUG-CAFE"}) {
+        ASSERT_TRUE(accepted(b.scan(code)));
+    }
+    b.scale().set({ScaleStatus::Stable, 120 + 1010});
+    b.settle();
+    EXPECT_EQ(b.orderState("1001"), "shipped");
+    EXPECT_EQ(b.order("1001").at("parcels").at(0).at("weight_grams").as_int64(), 1010);
+
+    // A platter that moves is not zeroed; the bench is told why.
+    b.scale().set({ScaleStatus::InMotion, 400});
+    b.settle();
+    ASSERT_TRUE(accepted(b.scan(command::kZeroScale)));
+    EXPECT_EQ(b.events().back().messageKey, "scale_zero_failed");
+    EXPECT_FALSE(b.events().back().ok);
+}
+
+TEST_F(StationTest, ZeroCommandOnABenchWithoutAScaleIsRefused) {
+    auto& b = open();
+    ASSERT_TRUE(accepted(b.scan("U-1001")));
+    EXPECT_TRUE(refused(b.scan(command::kZeroScale), "no_scale"));
+}
+
 TEST_F(StationTest, WeightOutOfToleranceWaitsUntilReweighed) {
     auto& b = open({.withScale = true});
     ASSERT_TRUE(b.openAs("U-1001", "1001"));
