@@ -187,6 +187,24 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
         verb::post, "/api/print/packing-slips",
         [this](const Request& r) { return printDocument(station_, r, false); }, packing);
     server_.route(
+        verb::post, "/api/print/command-sheet",
+        [this](const Request&) {
+            const PrintedDocument printed = station_.printCommandSheet();
+            if (!printed.ok) {
+                return Response::error(http::status::conflict, printed.error);
+            }
+            boost::json::array warnings(printed.warnings.begin(), printed.warnings.end());
+            return Response::json(http::status::ok,
+                                  boost::json::object{{"ok", true},
+                                                      {"job", printed.job},
+                                                      {"printer", printed.printer},
+                                                      {"language", printed.language},
+                                                      {"pages", printed.pages},
+                                                      {"bytes", printed.bytes.size()},
+                                                      {"warnings", std::move(warnings)}});
+        },
+        packing);
+    server_.route(
         verb::post, "/api/scan", [this](const Request& r) { return scan(r); }, anyRole);
     // A simulated scale only (409 otherwise): the demo and the tests, whoever drives them.
     server_.route(

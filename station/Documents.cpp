@@ -286,4 +286,76 @@ PrintedDocument Station::printPackingSlips(const std::vector<std::string>& order
                           printer, "packing-slips", at, ++d.jobSeq);
 }
 
+namespace {
+
+// Captions in both of the station's languages: a sheet stays on the bench whoever packs.
+const std::vector<std::pair<const char*, const char*>>& commandCaptions() {
+    static const std::vector<std::pair<const char*, const char*>> captions = {
+        {command::kCloseParcel, "Fermer le colis / Close parcel"},
+        {command::kNewParcel, "Nouveau colis / New parcel"},
+        {command::kReprint, "Réimprimer / Reprint"},
+        {command::kZeroScale, "Balance à zéro / Zero the scale"},
+        {command::kShipPartial, "Expédition partielle / Partial shipment"},
+        {command::kVoid, "Annuler l'étiquette / Void label"},
+        {command::kCancel, "Annuler / Cancel"},
+        {command::kApprove, "Valider (superviseur) / Approve (supervisor)"},
+        {command::kLogout, "Déconnexion / Log out"},
+        {command::kGradeResellable, "Retour : revendable / Return: resellable"},
+        {command::kGradeDamaged, "Retour : abîmé / Return: damaged"},
+        {command::kGradeMissingParts, "Retour : incomplet / Return: missing parts"},
+        {command::kGradeWrongItem, "Retour : mauvais article / Return: wrong item"},
+        {command::kCloseReturn, "Clore le retour / Close return"},
+    };
+    return captions;
+}
+
+}  // namespace
+
+PrintedDocument Station::printCommandSheet() {
+    PrintedDocument out;
+    const auto it = printers_.find("documents");
+    if (it == printers_.end()) {
+        out.error =
+            "no printer has role = \"documents\": add a [[printers]] entry with role = "
+            "\"documents\" to the config";
+        return out;
+    }
+    drivers::Printer* printer = it->second;
+    DocumentState& d = documents();
+    const PrinterSetup setup = setupOf(config_, "documents", *printer);
+    out.printer = printer->name();
+    out.language = setup.language;
+    const labels::Template* layout =
+        d.templates.find(labels::DocumentKind::CommandSheet, setup.size);
+    if (layout == nullptr) {
+        out.error = "no command-sheet template of size \"" + setup.size + "\" for printer " +
+                    printer->name() + ": add one to [labels] templates_dir";
+        return out;
+    }
+    labels::CommandSheet sheet;
+    sheet.title = config_.stationId + " : commandes / commands";
+    for (const auto& [code, caption] : commandCaptions()) {
+        sheet.commands.push_back({caption, code});
+    }
+    for (const auto& box : config_.boxes) {
+        sheet.commands.push_back({"Carton / Box: " + box.name, box.code});
+    }
+    const labels::Document document = labels::layoutCommandSheet(sheet, *layout);
+    out.warnings = document.warnings;
+    out.pages = document.pages.size();
+    if (setup.language == "pdf") {
+        labels::PdfResult result = d.pdf.render(document);
+        if (!result.error.empty()) {
+            out.error = "cannot make the PDF: " + result.error;
+            return out;
+        }
+        out.bytes = std::move(result.pdf);
+    } else {
+        out.bytes = labels::renderZpl(document, setup.dpi);
+    }
+    out.ok = true;
+    const std::string at = now();
+    return submitDocument(std::move(out), printer, "command-sheet", at, ++d.jobSeq);
+}
+
 }  // namespace station

@@ -148,6 +148,9 @@ class Station {
     // when an order is unknown or there is no such printer: the answer says why.
     PrintedDocument printPickList(const std::vector<std::string>& orders);
     PrintedDocument printPackingSlips(const std::vector<std::string>& orders);
+    // The bench's command sheet (docs/barcodes.md): every command barcode and the configured
+    // boxes, captioned in French and English; never the badges, which are passwords.
+    PrintedDocument printCommandSheet();
     // The pick list as it would be sent, without sending it (benchmarks, previews).
     PrintedDocument renderPickList(const std::vector<std::string>& orders);
 

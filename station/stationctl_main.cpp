@@ -46,6 +46,7 @@ commands:
   note NUMBER TEXT [--customer]  add a note to an order (internal unless --customer)
   print pick-list ORDER...       print one pick list for these orders on the documents printer
   print packing-slips ORDER...   print a packing slip for each of these orders
+  print command-sheet            print the bench's command barcodes and boxes
   devices                        each configured device: role, kind, what it matched, state
   sync                           the shop sync: outbox depth, oldest pending row, last success
                                  and error, and the rows parked for a person
@@ -78,7 +79,7 @@ const std::vector<CommandSpec>& commandSpecs() {
         {"scan", 1, 1, {"--scanner"}, {}},
         {"weight", 1, 1, {}, {"--unstable"}},
         {"note", 2, SIZE_MAX, {}, {"--customer"}},
-        {"print", 2, kManyArgs, {}, {}},
+        {"print", 1, kManyArgs, {}, {}},
         {"sync", 0, 2, {}, {}},
         {"devices", 0, 0, {}, {}},
         {"events", 0, 0, {}, {}},
@@ -828,8 +829,30 @@ int showSync(Api& api, const Invocation& invocation) {
 
 int printDocuments(Api& api, const Invocation& invocation) {
     const std::string& what = invocation.args.at(0);
+    if (what == "command-sheet") {
+        if (invocation.args.size() != 1) {
+            return usageError("print command-sheet takes no order number");
+        }
+        json::value body = json::object{};
+        auto answer = api.call(http::verb::post, "/api/print/command-sheet", &body);
+        if (!answer) {
+            return kExitFailure;
+        }
+        if (!api.json()) {
+            std::cout << "Command sheet sent to " << text(*answer, "printer") << " as job "
+                      << text(*answer, "job") << " (" << text(*answer, "language") << ", "
+                      << text(*answer, "pages") << " page(s)).\n";
+            for (const auto& warning : arrayField(*answer, "warnings")) {
+                std::cout << "warning: " << text(&warning) << '\n';
+            }
+        }
+        return kExitOk;
+    }
     if (what != "pick-list" && what != "packing-slips") {
-        return usageError("print: '" + what + "' is not pick-list or packing-slips");
+        return usageError("print: '" + what + "' is not pick-list, packing-slips or command-sheet");
+    }
+    if (invocation.args.size() < 2) {
+        return usageError("print " + what + " needs at least one order number");
     }
     json::array orders;
     for (std::size_t i = 1; i < invocation.args.size(); ++i) {

@@ -2,8 +2,10 @@
 // HTTP API only, is killed with SIGKILL mid-order and restarted, and its journal is checked.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -872,6 +874,46 @@ TEST_F(PackingE2e, PickListAndPackingSlipsGoToTheDocumentsPrinter) {
     EXPECT_EQ(str(parseJson(r.body), "error"), "no order 4242");
     r = daemon_->post("/api/print/packing-slips", json::object{{"orders", json::array{}}});
     EXPECT_EQ(r.status, 400) << r.body;
+}
+
+// stationctl as an admin runs it: its output and its exit status.
+std::pair<int, std::string> stationctl(const std::string& url, const std::string& args) {
+    const std::string command =
+        std::string(STATION_BIN_DIR) + "/stationctl --url " + url + " " + args + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        return {-1, "cannot run " + command};
+    }
+    std::string out;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
+        out.append(buffer, n);
+    }
+    const int status = ::pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_F(PackingE2e, StationctlPrintsTheCommandSheetAndListsTheDevices) {
+    auto [status, out] = stationctl(daemon_->url(), "print command-sheet");
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_NE(out.find("Command sheet sent to office-1 as job command-sheet-"), std::string::npos)
+        << out;
+    const std::string job =
+        out.substr(out.find("command-sheet-"),
+                   out.find(' ', out.find("command-sheet-")) - out.find("command-sheet-"));
+    EXPECT_TRUE(eventually([&] {
+        return fs::exists(daemon_->dataDir() / "documents" / (job + ".pdf"));
+    })) << job;
+
+    std::tie(status, out) = stationctl(daemon_->url(), "print pick-list");
+    EXPECT_EQ(status, 2) << out;
+    EXPECT_NE(out.find("needs at least one order number"), std::string::npos) << out;
+
+    std::tie(status, out) = stationctl(daemon_->url(), "devices");
+    EXPECT_EQ(status, 0) << out;
+    for (const char* name : {"bench", "bench-scale", "zebra-1", "office-1"}) {
+        EXPECT_NE(out.find(name), std::string::npos) << name << " not listed:\n" << out;
+    }
 }
 
 TEST_F(PackingE2e, KilledMidOrderResumesExactlyWhereTheScansWereAcknowledged) {

@@ -100,6 +100,41 @@ TEST_F(DocumentsTest, PickListForSeveralOrdersIsOnePdfWithEachOrderBarcode) {
     EXPECT_EQ(documentFiles().size(), 2u);
 }
 
+TEST_F(DocumentsTest, TheCommandSheetCarriesEveryCommandAndBoxButNoBadge) {
+    Bench& b = open();
+    auto& printer = addDocumentsPrinter(b);
+    const PrintedDocument printed = b.station().printCommandSheet();
+    b.settle();
+    ASSERT_TRUE(printed.ok) << printed.error;
+    EXPECT_TRUE(printed.job.starts_with("command-sheet-")) << printed.job;
+    EXPECT_TRUE(printed.warnings.empty()) << printed.warnings.front();
+    const std::string pdf = Bench::readFile(printer.pathFor(printed.job));
+    EXPECT_EQ(pdf, printed.bytes);
+
+    // Every barcode on the sheet reads back as what the station understands.
+    std::set<std::string> codes;
+    for (const Scan& s : pdfBarcodes(pdf)) {
+        codes.insert(s.text);
+    }
+    for (const char* code :
+         {command::kCloseParcel, command::kNewParcel, command::kReprint, command::kZeroScale,
+          command::kShipPartial, command::kVoid, command::kCancel, command::kApprove,
+          command::kLogout, command::kGradeResellable, command::kGradeDamaged,
+          command::kGradeMissingParts, command::kGradeWrongItem, command::kCloseReturn}) {
+        EXPECT_EQ(codes.count(code), 1u) << code << " is missing";
+    }
+    for (const auto& box : b.config().boxes) {
+        EXPECT_EQ(codes.count(box.code), 1u) << box.code << " is missing";
+    }
+    // A badge is a password: never on a sheet left on the bench.
+    const std::string text = labels_test::pdfText(pdf);
+    for (const auto& user : b.config().users) {
+        EXPECT_EQ(codes.count(user.badge), 0u) << user.badge;
+        EXPECT_EQ(text.find(user.badge), std::string::npos) << user.badge;
+    }
+    EXPECT_NE(text.find("Balance à zéro / Zero the scale"), std::string::npos) << text;
+}
+
 TEST_F(DocumentsTest, AnUnknownOrderPrintsNothingAndSaysWhich) {
     Bench& b = open();
     addDocumentsPrinter(b);
