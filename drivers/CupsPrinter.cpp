@@ -334,11 +334,6 @@ bool cupsReasonBlocks(const std::string& reason) {
 }
 
 struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
-    struct Pending {
-        PrintJob job;
-        PrintDone done;
-    };
-
     Impl(asio::io_context& context, std::string printerName, std::string printerQueue,
          CupsPrinterOptions printerOptions)
         : io(context),
@@ -348,6 +343,7 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
           wake(context),
           tick(context),
           printed(options.rememberedJobs),
+          pending(context, name),
           cups(std::make_shared<CupsConnection>(options.server)) {}
 
     void start() {
@@ -425,8 +421,7 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
         bool pollDue = true;
         while (!stopped) {
             if (!pending.empty()) {
-                Pending next = std::move(pending.front());
-                pending.pop_front();
+                JobQueue::Entry next = pending.pop();
                 const PrintResult result = co_await print(next.job);
                 next.done(result);
                 continue;
@@ -452,11 +447,7 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
             auto [ec] = co_await wake.async_wait(kTuple);
             pollDue = !ec && options.pollInterval.count() > 0;
         }
-        while (!pending.empty()) {
-            Pending next = std::move(pending.front());
-            pending.pop_front();
-            next.done(notPrinted("printer " + name + " was stopped before the job was sent"));
-        }
+        pending.failAll();
         (void)self;  // keeps this object alive until the loop ends
     }
 
@@ -595,7 +586,7 @@ struct CupsPrinter::Impl : std::enable_shared_from_this<CupsPrinter::Impl> {
     asio::steady_timer wake;
     asio::steady_timer tick;
     PrintedJobs printed;
-    std::deque<Pending> pending;
+    JobQueue pending;
     bool stopped = false;
     // The queue as last seen (io_context thread only).
     bool reachable = false;
@@ -631,13 +622,7 @@ const std::string& CupsPrinter::language() const {
 }
 
 void CupsPrinter::submit(PrintJob job, PrintDone done) {
-    if (impl_->stopped) {
-        boost::asio::post(impl_->io, [done = std::move(done), name = impl_->name] {
-            done(notPrinted("printer " + name + " is stopped"));
-        });
-        return;
-    }
-    impl_->pending.push_back({std::move(job), std::move(done)});
+    impl_->pending.push(std::move(job), std::move(done), impl_->stopped);
     impl_->wake.cancel();
 }
 

@@ -7,6 +7,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "drivers/Printer.h"
 
@@ -57,6 +61,49 @@ class PrintedJobs {
     std::size_t capacity_;
     std::deque<std::string> order_;
     std::unordered_set<std::string> ids_;
+};
+
+// The jobs a printer driver was given and has not started yet, in the order given. Every job
+// hears exactly once how it went: from the driver, or "not printed" when the printer stopped
+// before its turn (or was stopped already when it came).
+class JobQueue {
+  public:
+    struct Entry {
+        PrintJob job;
+        PrintDone done;
+    };
+
+    JobQueue(boost::asio::io_context& io, std::string printerName)
+        : io_(io), printer_(std::move(printerName)) {}
+
+    // `stopped`: the printer will not start it; `done` hears so through the io_context, never
+    // from inside the caller's submit().
+    void push(PrintJob job, PrintDone done, bool stopped) {
+        if (stopped) {
+            boost::asio::post(io_, [done = std::move(done), name = printer_] {
+                done(notPrinted("printer " + name + " is stopped"));
+            });
+            return;
+        }
+        entries_.push_back({std::move(job), std::move(done)});
+    }
+    bool empty() const { return entries_.empty(); }
+    Entry pop() {
+        Entry next = std::move(entries_.front());
+        entries_.pop_front();
+        return next;
+    }
+    // The printer stopped: every job still waiting hears it was not printed.
+    void failAll() {
+        while (!entries_.empty()) {
+            pop().done(notPrinted("printer " + printer_ + " was stopped before the job was sent"));
+        }
+    }
+
+  private:
+    boost::asio::io_context& io_;
+    std::string printer_;
+    std::deque<Entry> entries_;
 };
 
 }  // namespace drivers

@@ -30,8 +30,6 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-// A ~HS answer is about 100 bytes; far more than that is not a Zebra answering.
-constexpr std::size_t kMaxStatusBytes = 4096;
 
 std::string describe(std::chrono::milliseconds duration) {
     if (duration.count() % 1000 == 0) {
@@ -59,11 +57,6 @@ struct StatusAnswer {
 }  // namespace
 
 struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
-    struct Pending {
-        PrintJob job;
-        PrintDone done;
-    };
-
     Impl(asio::io_context& context, std::string printerName, std::string printerHost,
          unsigned short printerPort, TcpZplPrinterOptions printerOptions)
         : io(context),
@@ -72,6 +65,7 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
           port(printerPort),
           options(printerOptions),
           wake(context),
+          queue(context, name),
           printed(printerOptions.rememberedJobs) {}
 
     void start() {
@@ -102,8 +96,7 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
         bool pollDue = options.pollInterval.count() > 0;
         while (!stopped) {
             if (!queue.empty()) {
-                Pending pending = std::move(queue.front());
-                queue.pop_front();
+                JobQueue::Entry pending = queue.pop();
                 const PrintResult result = co_await print(pending.job);
                 pending.done(result);
                 pollDue = false;
@@ -122,11 +115,7 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
             auto [ec] = co_await wake.async_wait(kTuple);
             pollDue = !ec && options.pollInterval.count() > 0;
         }
-        while (!queue.empty()) {
-            Pending pending = std::move(queue.front());
-            queue.pop_front();
-            pending.done(notPrinted("printer " + name + " was stopped before the job was sent"));
-        }
+        queue.failAll();
         (void)self;  // keeps this object alive until the loop ends
     }
 
@@ -156,27 +145,17 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
             answer.error = "cannot ask ~HS: " + describeError(writeError, options.statusTimeout);
             co_return answer;
         }
-        std::string received;
+        HostStatusReader reader;
         std::array<char, 512> chunk{};
-        std::size_t length = 0;
-        while ((length = hostStatusReplyLength(received)) == 0) {
+        for (bool complete = false; !complete;) {
             auto [readError, n] = co_await stream.async_read_some(asio::buffer(chunk), kTuple);
-            received.append(chunk.data(), n);
-            if (readError) {
-                answer.error =
-                    received.empty()
-                        ? "no answer to ~HS: " + describeError(readError, options.statusTimeout)
-                        : "incomplete answer to ~HS: " +
-                              describeError(readError, options.statusTimeout);
-                co_return answer;
-            }
-            if (received.size() > kMaxStatusBytes) {
-                answer.error = "answer to ~HS is garbled: more than " +
-                               std::to_string(kMaxStatusBytes) + " bytes without its end";
+            complete = reader.add(std::string_view(chunk.data(), n));
+            if (!complete && readError) {
+                answer.error = reader.cutShort(describeError(readError, options.statusTimeout));
                 co_return answer;
             }
         }
-        HostStatusParse parsed = parseHostStatus(std::string_view(received).substr(0, length));
+        HostStatusParse parsed = reader.result();
         if (!parsed.status) {
             answer.error = parsed.error;
             co_return answer;
@@ -291,7 +270,7 @@ struct TcpZplPrinter::Impl : std::enable_shared_from_this<TcpZplPrinter::Impl> {
     const unsigned short port;
     const TcpZplPrinterOptions options;
     asio::steady_timer wake;
-    std::deque<Pending> queue;
+    JobQueue queue;
     bool stopped = false;
     beast::tcp_stream* active = nullptr;  // the connection in use, so stop() can close it
     bool up = false;
@@ -323,10 +302,7 @@ const std::string& TcpZplPrinter::language() const {
 }
 
 void TcpZplPrinter::submit(PrintJob job, PrintDone done) {
-    if (impl_->stopped) {
-        return;
-    }
-    impl_->queue.push_back({std::move(job), std::move(done)});
+    impl_->queue.push(std::move(job), std::move(done), impl_->stopped);
     impl_->wake.cancel();
 }
 

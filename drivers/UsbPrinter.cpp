@@ -33,8 +33,6 @@ constexpr std::uint8_t kClassIn = 0xA1;
 constexpr std::uint8_t kGetDeviceId = 0;
 constexpr std::uint8_t kGetPortStatus = 1;
 constexpr std::uint16_t kDeviceIdMax = 1024;
-// A ~HS answer is about 100 bytes; far more than that is not a Zebra answering.
-constexpr std::size_t kMaxStatusBytes = 4096;
 // Reads that empty bulk IN before each ~HS: a few short ones, each ending at once when nothing
 // is waiting.
 constexpr int kMaxStaleReads = 8;
@@ -112,11 +110,6 @@ UsbPortStatus parseUsbPortStatus(unsigned char byte) {
 }
 
 struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
-    struct Pending {
-        PrintJob job;
-        PrintDone done;
-    };
-
     Impl(asio::io_context& context, std::shared_ptr<UsbContext> usb, std::string printerName,
          UsbSelector selector, UsbPrinterOptions printerOptions)
         : io(context),
@@ -124,6 +117,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
           options(std::move(printerOptions)),
           wake(context),
           printed(options.rememberedJobs),
+          queue(context, name),
           link(context, std::move(usb),
                UsbLinkOptions{.selector = std::move(selector),
                               .interfaceClass = kPrinterClass,
@@ -193,8 +187,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
     asio::awaitable<void> run(std::shared_ptr<Impl> self) {
         while (!stopped) {
             if (!queue.empty()) {
-                Pending pending = std::move(queue.front());
-                queue.pop_front();
+                JobQueue::Entry pending = queue.pop();
                 const PrintResult result = co_await print(pending.job);
                 pending.done(result);
                 continue;
@@ -214,11 +207,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
                 pollDue = true;
             }
         }
-        while (!queue.empty()) {
-            Pending pending = std::move(queue.front());
-            queue.pop_front();
-            pending.done(notPrinted("printer " + name + " was stopped before the job was sent"));
-        }
+        queue.failAll();
         (void)self;  // keeps this object alive until the loop ends
     }
 
@@ -266,16 +255,14 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
             co_return answer;
         }
         const auto deadline = std::chrono::steady_clock::now() + options.statusTimeout;
-        std::string received;
-        std::size_t length = 0;
-        while ((length = hostStatusReplyLength(received)) == 0) {
+        HostStatusReader reader;
+        for (bool complete = false; !complete;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
+            const std::string tooLate =
+                "no answer within " + std::to_string(options.statusTimeout.count()) + " ms";
             if (left.count() <= 0) {
-                answer.error = received.empty()
-                                   ? "no answer to ~HS within " +
-                                         std::to_string(options.statusTimeout.count()) + " ms"
-                                   : "incomplete answer to ~HS";
+                answer.error = reader.cutShort(tooLate);
                 co_return answer;
             }
             // Several packets per transfer; a short packet ends it early.
@@ -284,23 +271,13 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
                 link.bulkIn(chunk, left, std::move(done));
             };
             UsbTransferResult got = co_await asyncUsb(std::move(read), asio::use_awaitable);
-            received += got.data;
-            if (!got.ok) {
-                const std::string why =
-                    got.timedOut ? "no answer within " +
-                                       std::to_string(options.statusTimeout.count()) + " ms"
-                                 : got.error;
-                answer.error = received.empty() ? "no answer to ~HS: " + why
-                                                : "incomplete answer to ~HS: " + why;
-                co_return answer;
-            }
-            if (received.size() > kMaxStatusBytes) {
-                answer.error = "answer to ~HS is garbled: more than " +
-                               std::to_string(kMaxStatusBytes) + " bytes without its end";
+            complete = reader.add(got.data);
+            if (!complete && !got.ok) {
+                answer.error = reader.cutShort(got.timedOut ? tooLate : got.error);
                 co_return answer;
             }
         }
-        HostStatusParse parsed = parseHostStatus(std::string_view(received).substr(0, length));
+        HostStatusParse parsed = reader.result();
         if (!parsed.status) {
             answer.error = parsed.error;
             co_return answer;
@@ -397,7 +374,7 @@ struct UsbPrinter::Impl : std::enable_shared_from_this<UsbPrinter::Impl> {
     const UsbPrinterOptions options;
     asio::steady_timer wake;
     PrintedJobs printed;
-    std::deque<Pending> queue;
+    JobQueue queue;
     bool stopped = false;
     bool pollDue = false;
     bool up = false;
@@ -431,13 +408,7 @@ const std::string& UsbPrinter::language() const {
 }
 
 void UsbPrinter::submit(PrintJob job, PrintDone done) {
-    if (impl_->stopped) {
-        boost::asio::post(impl_->io, [done = std::move(done), name = impl_->name] {
-            done(notPrinted("printer " + name + " is stopped"));
-        });
-        return;
-    }
-    impl_->queue.push_back({std::move(job), std::move(done)});
+    impl_->queue.push(std::move(job), std::move(done), impl_->stopped);
     impl_->wake.cancel();
 }
 

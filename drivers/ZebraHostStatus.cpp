@@ -157,4 +157,26 @@ HostStatusParse parseHostStatus(std::string_view reply) {
     return out;
 }
 
+bool HostStatusReader::add(std::string_view bytes) {
+    if (length_ == 0) {
+        received_.append(bytes);
+        length_ = hostStatusReplyLength(received_);
+    }
+    return length_ > 0 || received_.size() > kMaxBytes;
+}
+
+HostStatusParse HostStatusReader::result() const {
+    if (length_ == 0) {
+        HostStatusParse out;
+        out.error = "answer to ~HS is garbled: more than " + std::to_string(kMaxBytes) +
+                    " bytes without its end";
+        return out;
+    }
+    return parseHostStatus(std::string_view(received_).substr(0, length_));
+}
+
+std::string HostStatusReader::cutShort(const std::string& why) const {
+    return (received_.empty() ? "no answer to ~HS: " : "incomplete answer to ~HS: ") + why;
+}
+
 }  // namespace drivers

@@ -45,4 +45,25 @@ HostStatusParse parseHostStatus(std::string_view reply);
 // 0 while it is still incomplete. Lets a reader know when to stop reading.
 std::size_t hostStatusReplyLength(std::string_view received);
 
+// Gathers one answer to ~HS as its bytes arrive, whatever carries them (a TCP connection, USB
+// bulk IN), so that every printer driver judges the answer alike.
+class HostStatusReader {
+  public:
+    // About 100 bytes make an answer; far more than that without its end is not a Zebra.
+    static constexpr std::size_t kMaxBytes = 4096;
+
+    // Adds what arrived; true once nothing more is needed: the answer is complete, or too long
+    // to be one.
+    bool add(std::string_view bytes);
+    // Once add() returned true: the printer's status, or what was wrong with its answer.
+    HostStatusParse result() const;
+    // Why there is no status when the reading stopped before add() returned true (a timeout, a
+    // closed connection): "no answer to ~HS: <why>", or "incomplete answer to ~HS: <why>".
+    std::string cutShort(const std::string& why) const;
+
+  private:
+    std::string received_;
+    std::size_t length_ = 0;
+};
+
 }  // namespace drivers

@@ -99,4 +99,37 @@ TEST(ZebraHostStatus, ReplyLengthTellsWhenTheAnswerIsComplete) {
     EXPECT_EQ(drivers::hostStatusReplyLength(full), end);
 }
 
+TEST(ZebraHostStatus, ReaderGathersAnAnswerArrivingInPieces) {
+    const std::string full = reply("030,1,1,1245,000,0,0,0,000,0,0,0", kReady2);
+    drivers::HostStatusReader reader;
+    std::size_t fed = 0;
+    while (fed < full.size() && !reader.add(std::string_view(full).substr(fed, 1))) {
+        ++fed;
+    }
+    ASSERT_LT(fed, full.size()) << "never complete";
+    const auto parsed = reader.result();
+    ASSERT_TRUE(parsed.status.has_value()) << parsed.error;
+    EXPECT_TRUE(parsed.status->paperOut);
+}
+
+TEST(ZebraHostStatus, ReaderSaysWhyWhenTheAnswerStopsOrNeverEnds) {
+    drivers::HostStatusReader silent;
+    EXPECT_EQ(silent.cutShort("no answer within 3 s"), "no answer to ~HS: no answer within 3 s");
+
+    drivers::HostStatusReader cut;
+    EXPECT_FALSE(cut.add(reply(kReady1, kReady2).substr(0, 20)));
+    EXPECT_EQ(cut.cutShort("the printer closed the connection"),
+              "incomplete answer to ~HS: the printer closed the connection");
+
+    // Noise with no end is not an answer: the reader stops, and says so.
+    drivers::HostStatusReader noise;
+    bool done = false;
+    for (int i = 0; i < 100 && !done; ++i) {
+        done = noise.add(std::string(100, 'x'));
+    }
+    ASSERT_TRUE(done);
+    EXPECT_FALSE(noise.result().status.has_value());
+    EXPECT_NE(noise.result().error.find("garbled"), std::string::npos) << noise.result().error;
+}
+
 }  // namespace
