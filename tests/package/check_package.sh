@@ -79,16 +79,25 @@ for _attempt in 1 2 3; do
 done
 grep -q 'packing.js' <<<"$served" || { cat "$work/stationd.log"; fail "the packaged stationd does not serve /screens/packing.html"; }
 
-unit="$root/usr/lib/systemd/system/stationd.service"
-systemd-analyze verify --root="$root" /usr/lib/systemd/system/stationd.service 2>&1 \
-    | grep -v -e "Failed to open /etc/systemd" -e "^$" > "$work/verify.log" || true
-if grep -qiE "error|invalid|unknown|not executable" "$work/verify.log"; then
-    cat "$work/verify.log"
-    fail "systemd-analyze verify complains"
-fi
-exposure=$(systemd-analyze security --offline=true "$unit" 2>/dev/null \
-    | sed -n 's/.*Overall exposure level for stationd.service: \([0-9.]*\).*/\1/p')
-[ -n "$exposure" ] || fail "systemd-analyze security gave no exposure level"
-awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || fail "exposure $exposure is above 2.0"
-echo "systemd-analyze security: exposure $exposure (goal <= 2.0)"
+# The unit, and an instance of the per-desk template (stationd@DESK.service) made from it.
+[ -f "$root/usr/lib/systemd/system/stationd@.service" ] || fail "no stationd@.service template"
+grep -q -- '--config /etc/stationd/%i.toml --data-dir /var/lib/stationd/%i' \
+    "$root/usr/lib/systemd/system/stationd@.service" \
+    || fail "stationd@.service does not run /etc/stationd/DESK.toml in /var/lib/stationd/DESK"
+cp "$root/usr/lib/systemd/system/stationd@.service" "$work/stationd@returns.service"
+for name in stationd.service stationd@returns.service; do
+    systemd-analyze verify --root="$root" "/usr/lib/systemd/system/$name" 2>&1 \
+        | grep -v -e "Failed to open /etc/systemd" -e "^$" > "$work/verify.log" || true
+    if grep -qiE "error|invalid|unknown|not executable" "$work/verify.log"; then
+        cat "$work/verify.log"
+        fail "systemd-analyze verify complains about $name"
+    fi
+    unit="$root/usr/lib/systemd/system/stationd.service"
+    [ "$name" = stationd.service ] || unit="$work/$name"
+    exposure=$(systemd-analyze security --offline=true "$unit" 2>/dev/null \
+        | sed -n "s/.*Overall exposure level for $name: \\([0-9.]*\\).*/\\1/p")
+    [ -n "$exposure" ] || fail "systemd-analyze security gave no exposure level for $name"
+    awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || fail "$name: exposure $exposure is above 2.0"
+    echo "systemd-analyze security: $name exposure $exposure (goal <= 2.0)"
+done
 echo "package checks: 1 passed, 0 failed"
