@@ -244,36 +244,53 @@ std::string compactTime(const std::string& iso) {
     return out;
 }
 
-PrintedDocument submitDocument(PrintedDocument document, drivers::Printer* printer,
-                               const std::string& kind, const std::string& at, uint64_t seq) {
+}  // namespace
+
+PrintedDocument Station::submitDocument(PrintedDocument document, drivers::Printer* printer,
+                                        const std::string& kind) {
     if (!document.ok) {
         return document;
     }
-    document.job = kind + "-" + compactTime(at) + "-" + std::to_string(seq);
+    // A printer known to be down takes nothing: whoever asked hears why at once.
+    if (const drivers::DeviceStatus status = printer->status(); !status.up) {
+        document.ok = false;
+        document.error = "printer " + printer->name() + " is not ready: " + status.detail;
+        return document;
+    }
+    const std::string at = now();
+    document.job = kind + "-" + compactTime(at) + "-" + std::to_string(++documents().jobSeq);
     drivers::PrintJob job;
     job.id = document.job;
     job.language = document.language;
     job.data = document.bytes;
     // The answer to the caller says the job was handed over; a printer that fails later says
-    // so in the log, as the document can simply be asked for again.
-    printer->submit(std::move(job), [id = document.job,
+    // so on the screens and in the activity log, as the document can simply be asked for
+    // again.
+    printer->submit(std::move(job), [this, id = document.job,
                                      name = printer->name()](const drivers::PrintResult& r) {
-        if (!r.ok) {
-            log::Fields fields;
-            fields.device = name;
-            log::error("document " + id + " was not printed by " + name + ": " + r.error, fields);
+        if (r.ok) {
+            return;
         }
+        Context ctx;
+        ctx.at = now();
+        transact(ctx, [&] {
+            say(ctx, "document.failed", "document_failed",
+                {{"document", id}, {"printer", name}, {"error", r.error}}, "");
+            ctx.events.back().ok = false;
+            ctx.events.back().reason = "document_failed";
+        });
+        log::Fields fields;
+        fields.device = name;
+        log::error("document " + id + " was not printed by " + name + ": " + r.error, fields);
     });
     return document;
 }
-
-}  // namespace
 
 PrintedDocument Station::printPickList(const std::vector<std::string>& orders) {
     PrintedDocument document = renderPickList(orders);
     const auto it = printers_.find("documents");
     return submitDocument(std::move(document), it != printers_.end() ? it->second : nullptr,
-                          "pick-list", now(), ++documents().jobSeq);
+                          "pick-list");
 }
 
 PrintedDocument Station::printPackingSlips(const std::vector<std::string>& orders) {
@@ -283,7 +300,7 @@ PrintedDocument Station::printPackingSlips(const std::vector<std::string>& order
     const std::string at = now();
     return submitDocument(buildDocument(Paper::PackingSlips, orders, config_, orders_, journal_, at,
                                         d.templates, d.pdf, printer, "documents"),
-                          printer, "packing-slips", at, ++d.jobSeq);
+                          printer, "packing-slips");
 }
 
 namespace {
@@ -354,8 +371,7 @@ PrintedDocument Station::printCommandSheet() {
         out.bytes = labels::renderZpl(document, setup.dpi);
     }
     out.ok = true;
-    const std::string at = now();
-    return submitDocument(std::move(out), printer, "command-sheet", at, ++d.jobSeq);
+    return submitDocument(std::move(out), printer, "command-sheet");
 }
 
 }  // namespace station

@@ -34,6 +34,8 @@ constexpr std::array kCatalogue = std::to_array<Entry>({
     {"carrier_label_required", "Scan the carrier label for parcel {parcel}",
      "Scannez l'étiquette transporteur du colis {parcel}"},
     {"close_parcel_first", "Close parcel {parcel} first", "Fermez d'abord le colis {parcel}"},
+    {"document_failed", "Document {document} not printed on {printer}: {error}. Ask for it again",
+     "Document {document} non imprimé sur {printer} : {error}. Redemandez-le"},
     {"internal_error", "The station could not save this scan: scan it again",
      "Le poste n'a pas pu enregistrer ce scan : scannez à nouveau"},
     {"item_packed", "{name}: {packed}/{quantity}", "{name} : {packed}/{quantity}"},

@@ -321,6 +321,10 @@ class Station {
     std::string renderShippingLabel(const labels::ShippingLabel& label, std::string& language);
     struct DocumentState;
     DocumentState& documents();  // made on first use
+    // Hands a document to its printer under a new job id, unless the printer is down; a failure
+    // after that is said on the screens and in the activity log.
+    PrintedDocument submitDocument(PrintedDocument document, drivers::Printer* printer,
+                                   const std::string& kind);
 
     boost::asio::io_context& io_;
     const config::StationConfig& config_;

@@ -135,6 +135,32 @@ TEST_F(DocumentsTest, TheCommandSheetCarriesEveryCommandAndBoxButNoBadge) {
     EXPECT_NE(text.find("Balance à zéro / Zero the scale"), std::string::npos) << text;
 }
 
+TEST_F(DocumentsTest, ADocumentThatFailsIsSaidAndAPrinterDownTakesNothing) {
+    Bench& b = open();
+    // The documents printer's folder cannot be made: a file is in the way.
+    { std::ofstream(dir_.path() / "blocked") << "not a folder"; }
+    drivers::DirectoryPrinter office(b.io(), "office-1", "pdf", dir_.path() / "blocked" / "docs");
+    b.station().addPrinter("documents", &office);
+
+    // Nothing said it was down: the job goes, fails, and the screens hear it.
+    const PrintedDocument first = b.station().printPickList({"1001"});
+    ASSERT_TRUE(first.ok) << first.error;
+    b.settle();
+    ASSERT_FALSE(b.events().empty());
+    EXPECT_EQ(b.events().back().messageKey, "document_failed");
+    EXPECT_FALSE(b.events().back().ok);
+    EXPECT_NE(b.events().back().message.find(first.job), std::string::npos)
+        << b.events().back().message;
+    EXPECT_EQ(b.count("SELECT COUNT(*) FROM activity WHERE kind = 'document_failed'"), 1);
+
+    // Now known to be down: the next one is refused at once, with the reason.
+    const PrintedDocument second = b.station().printPackingSlips({"1001"});
+    EXPECT_FALSE(second.ok);
+    EXPECT_NE(second.error.find("printer office-1 is not ready"), std::string::npos)
+        << second.error;
+    EXPECT_TRUE(second.job.empty());
+}
+
 TEST_F(DocumentsTest, AnUnknownOrderPrintsNothingAndSaysWhich) {
     Bench& b = open();
     addDocumentsPrinter(b);

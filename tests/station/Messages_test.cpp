@@ -25,6 +25,7 @@ const std::vector<std::string> kWorkflowKeys = {
     "carrier_label_invalid",
     "carrier_label_required",
     "close_parcel_first",
+    "document_failed",
     "internal_error",
     "item_packed",
     "item_packed_case",
