@@ -9,21 +9,12 @@
 #include "labels/PdfRenderer.h"
 #include "labels/ShippingLabel.h"
 #include "labels/ZplRenderer.h"
+#include "station/DocumentSetup.h"
 #include "station/LabelTemplates.h"
 #include "station/Log.h"
 #include "station/Station.h"
 
 namespace station {
-
-namespace {
-
-// How one printer wants its documents: the entry of the config that names it, or, for a
-// printer added without one (tests), its own language with the usual size.
-struct PrinterSetup {
-    std::string language = "zpl";
-    std::string size = "4x6";
-    int dpi = 203;
-};
 
 PrinterSetup setupOf(const config::StationConfig& config, const std::string& role,
                      const drivers::Printer& printer) {
@@ -38,19 +29,6 @@ PrinterSetup setupOf(const config::StationConfig& config, const std::string& rol
     }
     return setup;
 }
-
-}  // namespace
-
-struct Station::DocumentState {
-    LabelTemplates templates;
-    labels::PdfRenderer pdf;
-    uint64_t jobSeq = 0;
-    // The shipping printer's template, kept between labels: a label renders in microseconds
-    // and a lookup per label would be a measurable part of it.
-    const drivers::Printer* shippingPrinter = nullptr;
-    const labels::Template* shippingLayout = nullptr;
-    PrinterSetup shipping;
-};
 
 Station::DocumentState& Station::documents() {
     if (!documents_) {

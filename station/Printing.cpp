@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "drivers/PrintedJobs.h"
+#include "station/DocumentSetup.h"
 #include "station/Log.h"
 #include "station/Station.h"
 
@@ -72,10 +73,10 @@ std::optional<Station::SpoolRow> Station::spoolRow(Spool spool, int64_t id) {
     row.state = text(0);
     row.printer = text(1);
     row.order = text(2);
-    const bool slip = text(3) == "return_slip";
+    const bool slip = text(3) == return_document::kReturnSlip;
     // Job ids of their own, apart from the shipping labels' "label-<id>".
     row.jobId = (slip ? "return-slip-" : "restock-") + std::to_string(id);
-    row.subject = slip ? "return_slip" : "restock_label";
+    row.subject = slip ? return_document::kReturnSlip : "restock_label";
     row.params = {{"printer", row.printer}};
     if (slip) {
         row.params["rma"] = text(5);
@@ -304,7 +305,7 @@ std::string Station::heldJobObsolete(Spool spool, int64_t id) {
         "SELECT o.state, d.kind FROM return_documents d JOIN orders o ON o.number = "
         "d.order_number WHERE d.id = ?");
     q->bind(1, id);
-    if (q->executeStep() && q->getColumn(1).getString() == "return_slip" &&
+    if (q->executeStep() && q->getColumn(1).getString() == return_document::kReturnSlip &&
         q->getColumn(0).getString() == order_state::kCancelled) {
         return "cancelled";
     }

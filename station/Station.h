@@ -278,8 +278,6 @@ class Station {
                          const std::string& rma);
     void queueRestockLabel(Context& ctx, int64_t itemId);
     boost::json::object returnObject(int64_t id);
-    struct ReturnState;
-    ReturnState& returnState();  // made on first use
 
     // Bookkeeping.
     void say(Context& ctx, const std::string& type, const std::string& key,
@@ -340,7 +338,6 @@ class Station {
     std::function<void()> requestPull_;
     std::map<std::string, drivers::Printer*> printers_;
     std::shared_ptr<DocumentState> documents_;
-    std::shared_ptr<ReturnState> returnState_;
     drivers::Scale* scale_ = nullptr;
     std::vector<drivers::Scanner*> scanners_;
     Session session_;
