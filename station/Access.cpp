@@ -1,6 +1,9 @@
 #include "station/Access.h"
 
+#include <openssl/evp.h>
 #include <sys/random.h>
+
+#include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
@@ -9,6 +12,7 @@
 #include <string_view>
 
 #include "station/Log.h"
+#include "sync/IsoTime.h"
 
 namespace station {
 
@@ -45,6 +49,21 @@ bool sameSecret(std::string_view a, std::string_view b) {
         difference |= static_cast<unsigned char>(a[i] ^ b[i]);
     }
     return difference == 0;
+}
+
+// What the journal and the session table keep of a token: its SHA-256, so that a copy of the
+// journal does not sign anyone in.
+std::string tokenHash(const std::string& token) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(token.data(), token.size(), digest, &length, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < length; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0x0f];
+    }
+    return out;
 }
 
 std::string newToken() {
@@ -156,6 +175,7 @@ Access::Access(HttpServer& server, Journal& journal, const config::StationConfig
       config_(config),
       cookieName_(access::kCookie + std::to_string(config.apiPort)),
       settings_(settings) {
+    loadSessions();
     server.guard([this](Request& r, const HttpServer::Roles& roles) { return check(r, roles); });
     const HttpServer::Roles open{access::kPublic};
     server.route(
@@ -166,17 +186,80 @@ Access::Access(HttpServer& server, Journal& journal, const config::StationConfig
         http::verb::get, "/api/session", [this](const Request& r) { return session(r); }, open);
 }
 
+void Access::loadSessions() {
+    const auto wallNow = std::chrono::system_clock::now();
+    const auto steadyNow = std::chrono::steady_clock::now();
+    try {
+        SQLite::Statement q(journal_.db(),
+                            "SELECT token_hash, user, role, expires_at FROM screen_sessions");
+        std::vector<std::string> gone;
+        while (q.executeStep()) {
+            const std::string hash = q.getColumn(0).getString();
+            const std::string user = q.getColumn(1).getString();
+            const auto expires = shop::parseIsoTime(q.getColumn(3).getString());
+            const config::User* known = nullptr;
+            for (const auto& u : config_.users) {
+                known = u.name == user ? &u : known;
+            }
+            if (!expires || *expires <= wallNow || known == nullptr) {
+                gone.push_back(hash);
+                continue;
+            }
+            sessions_[hash] = {
+                user, std::string(config::toString(known->role)),
+                steadyNow + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                *expires - wallNow)};
+        }
+        for (const std::string& hash : gone) {
+            forgetSession(hash);
+        }
+    } catch (const std::exception& e) {
+        log::error(std::string("cannot read the screens' sessions; they must sign in again: ") +
+                   e.what());
+    }
+}
+
+void Access::saveSession(const std::string& tokenHash, const Session& session) {
+    const auto expiresAt = std::chrono::system_clock::now() +
+                           std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                               session.expires - std::chrono::steady_clock::now());
+    try {
+        SQLite::Statement q(journal_.db(),
+                            "INSERT OR REPLACE INTO screen_sessions (token_hash, user, role, "
+                            "expires_at) VALUES (?, ?, ?, ?)");
+        q.bind(1, tokenHash);
+        q.bind(2, session.user);
+        q.bind(3, session.role);
+        q.bind(4, isoTime(expiresAt));
+        q.exec();
+    } catch (const std::exception& e) {
+        log::error(std::string("cannot keep a screen's session across restarts: ") + e.what());
+    }
+}
+
+void Access::forgetSession(const std::string& tokenHash) {
+    try {
+        SQLite::Statement q(journal_.db(), "DELETE FROM screen_sessions WHERE token_hash = ?");
+        q.bind(1, tokenHash);
+        q.exec();
+    } catch (const std::exception& e) {
+        log::error(std::string("cannot forget a screen's session: ") + e.what());
+    }
+}
+
 std::optional<Access::Session> Access::sessionOf(const Request& request) {
     const std::string token = tokenOf(request, cookieName_);
     if (token.empty()) {
         return std::nullopt;
     }
-    const auto it = sessions_.find(token);
+    const std::string hash = tokenHash(token);
+    const auto it = sessions_.find(hash);
     if (it == sessions_.end()) {
         return Session{};
     }
     if (it->second.expires <= std::chrono::steady_clock::now()) {
         sessions_.erase(it);
+        forgetSession(hash);
         return Session{};
     }
     return it->second;
@@ -335,18 +418,26 @@ Response Access::login(const Request& request) {
     }
     failures_.erase(request.remoteAddress);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-        it = it->second.expires <= now ? sessions_.erase(it) : std::next(it);
+        if (it->second.expires <= now) {
+            forgetSession(it->first);
+            it = sessions_.erase(it);
+        } else {
+            ++it;
+        }
     }
     if (sessions_.size() >= kMaxSessions) {
         // The oldest one goes: a kiosk signs in once a day, a leak must not grow without end.
         auto oldest = std::min_element(
             sessions_.begin(), sessions_.end(),
             [](const auto& a, const auto& b) { return a.second.expires < b.second.expires; });
+        forgetSession(oldest->first);
         sessions_.erase(oldest);
     }
     const std::string token = newToken();
     const std::string role(config::toString(found->role));
-    sessions_[token] = {found->name, role, now + settings_.sessionLifetime};
+    const std::string hash = tokenHash(token);
+    sessions_[hash] = {found->name, role, now + settings_.sessionLifetime};
+    saveSession(hash, sessions_[hash]);
     const auto expiresAt =
         std::chrono::system_clock::now() +
         std::chrono::duration_cast<std::chrono::system_clock::duration>(settings_.sessionLifetime);
@@ -371,7 +462,9 @@ Response Access::logout(const Request& request) {
     if (!request.user.empty()) {
         journal(request.user, "screen_logout", {{"user", request.user}});
     }
-    sessions_.erase(tokenOf(request, cookieName_));
+    const std::string hash = tokenHash(tokenOf(request, cookieName_));
+    sessions_.erase(hash);
+    forgetSession(hash);
     Response response = Response::json(http::status::ok, boost::json::object{{"ok", true}});
     response.headers.emplace_back("Set-Cookie", cookie(cookieName_, "", std::chrono::seconds(0)));
     return response;

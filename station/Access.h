@@ -49,6 +49,10 @@ class Access {
 
     std::size_t sessionCount() const { return sessions_.size(); }
 
+    // The sessions the journal kept from before a restart, still valid, of users the config
+    // still has (with the role it gives them now). Called by the constructor.
+    void loadSessions();
+
   private:
     struct Session {
         std::string user;
@@ -78,7 +82,12 @@ class Access {
     const config::StationConfig& config_;
     std::string cookieName_;
     AccessSettings settings_;
-    std::map<std::string, Session> sessions_;   // by token
+    // The journal's copy of sessions_ (screen_sessions); failures are logged, the session in
+    // memory stands.
+    void saveSession(const std::string& tokenHash, const Session& session);
+    void forgetSession(const std::string& tokenHash);
+
+    std::map<std::string, Session> sessions_;   // by the token's SHA-256, in hex
     std::map<std::string, Failures> failures_;  // by remote address
     std::map<std::string, std::chrono::steady_clock::time_point> lastLogged_;
 };

@@ -249,6 +249,16 @@ CREATE TABLE return_documents (
 CREATE INDEX return_documents_state ON return_documents(state);
 ALTER TABLE session ADD COLUMN return_id INTEGER REFERENCES returns(id);
 )sql",
+    // v4: the screens' sign-in sessions, so that a restart does not sign out every screen on
+    // the network. The token itself is never stored: only its SHA-256.
+    R"sql(
+CREATE TABLE screen_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+)sql",
 };
 
 }  // namespace

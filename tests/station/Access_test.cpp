@@ -5,6 +5,8 @@
 #include "station/Access.h"
 
 #include <gtest/gtest.h>
+
+#include <SQLiteCpp/Statement.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -112,6 +114,19 @@ class AccessTest : public ::testing::Test {
         }
     }
 
+    // The daemon stops and starts again on the same journal.
+    void restart(bool loginOnLoopback) {
+        TearDown();
+        screens_.reset();
+        access_.reset();
+        api_.reset();
+        server_.reset();
+        station_.reset();
+        journal_.reset();
+        io_.restart();
+        start(loginOnLoopback);
+    }
+
     ClientResult call(verb method, const std::string& target, const std::string& body = "",
                       const std::string& token = "",
                       std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -170,6 +185,28 @@ TEST_F(AccessTest, aPinOrABadgeSignsInWithATokenAndAnHttpOnlyCookie) {
     // A screen's single box sends "code": a badge or a PIN.
     const auto code = parse(call(verb::post, "/api/login", R"({"code": "4721"})").body);
     EXPECT_EQ(field(code.at("user"), "role"), "returns");
+}
+
+TEST_F(AccessTest, aScreenStaysSignedInAcrossARestartUntilItSignsOut) {
+    start(true);
+    const std::string token = signIn(R"({"pin": "4711"})");
+    ASSERT_EQ(token.size(), 64u);
+    restart(true);
+    const auto status = call(verb::get, "/api/status", "", token);
+    EXPECT_EQ(status.status, 200) << status.body;
+    {
+        // The journal keeps the token's hash, never the token.
+        SQLite::Statement rows(journal_->db(), "SELECT token_hash, user FROM screen_sessions");
+        ASSERT_TRUE(rows.executeStep());
+        EXPECT_NE(rows.getColumn(0).getString(), token);
+        EXPECT_EQ(rows.getColumn(1).getString(), "Alice Martin");
+        EXPECT_FALSE(rows.executeStep());
+    }
+
+    EXPECT_EQ(call(verb::post, "/api/logout", "", token).status, 200);
+    restart(true);
+    EXPECT_EQ(call(verb::get, "/api/status", "", token).status, 401);
+    EXPECT_EQ(journal_->db().execAndGet("SELECT COUNT(*) FROM screen_sessions").getInt(), 0);
 }
 
 TEST_F(AccessTest, aWrongBadgeOrPinIsRefusedWithoutEverBeingLogged) {
