@@ -257,6 +257,16 @@ int main(int argc, char** argv) {
             relay = std::make_unique<shop::Relay>(*shopAdapter, *outbox, rs);
             station.setShopLink(shopAdapter->name(), [r = relay.get()] { r->requestPull(); });
             station.setOutboxListener([r = relay.get()] { r->wake(); });
+            // A CSV export renamed or written into the inbox is pulled at once, not at the next
+            // pull_interval_seconds; the relay's own thread reads it, as every pull.
+            if (auto* csv = dynamic_cast<shop::CsvAdapter*>(shopAdapter.get())) {
+                if (!csv->notifyChanges(io, [r = relay.get()] { r->requestPull(); })) {
+                    station::log::warning("the CSV inbox " + cfg.shop.csvInbox.string() +
+                                          " cannot be watched (a network share?): it is read "
+                                          "every " +
+                                          std::to_string(cfg.shop.pullIntervalSeconds) + " s");
+                }
+            }
             relay->start();
             station::log::info("shop sync: " + shopAdapter->name() +
                                (cfg.shop.url.empty() ? std::string() : " at " + cfg.shop.url));

@@ -404,8 +404,13 @@ struct CsvAdapter::Watcher : std::enable_shared_from_this<CsvAdapter::Watcher> {
     Watcher(CsvAdapter& owner, boost::asio::io_context& io, std::chrono::milliseconds every,
             std::function<void(const CsvScanReport&)> callback)
         : adapter(owner), timer(io), interval(every), onScan(std::move(callback)) {}
+    // Notifying only: no timer, no scan on this thread.
+    Watcher(CsvAdapter& owner, boost::asio::io_context& io, std::function<void()> callback)
+        : adapter(owner), timer(io), onChange(std::move(callback)) {}
 
-    void start(boost::asio::io_context& io) {
+    // False when inotify cannot watch the inbox.
+    bool start(boost::asio::io_context& io) {
+        bool watching = false;
         const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd >= 0) {
             // Network shares and exhausted watch limits get no events: the timer still scans.
@@ -413,14 +418,22 @@ struct CsvAdapter::Watcher : std::enable_shared_from_this<CsvAdapter::Watcher> {
                                     IN_MOVED_TO | IN_CLOSE_WRITE) >= 0) {
                 inotify.emplace(io, fd);
                 readEvents();
+                watching = true;
             } else {
                 ::close(fd);
             }
         }
-        armTimer();
+        if (!onChange) {
+            armTimer();
+        }
+        return watching;
     }
 
     void scanAndReport() {
+        if (onChange) {
+            onChange();
+            return;
+        }
         const CsvScanReport report = adapter.scan();
         if (!report.empty() || !report.result.ok()) {
             onScan(report);
@@ -464,6 +477,7 @@ struct CsvAdapter::Watcher : std::enable_shared_from_this<CsvAdapter::Watcher> {
             std::memcpy(&event, buffer.data() + offset, sizeof event);
             if ((event.mask & IN_MOVED_TO) && event.len > 0) {
                 const char* name = buffer.data() + offset + sizeof(inotify_event);
+                std::lock_guard lock(adapter.renamedMutex_);
                 adapter.renamedIn_.insert(std::string(name, ::strnlen(name, event.len)));
             }
             offset += sizeof(inotify_event) + event.len;
@@ -473,8 +487,9 @@ struct CsvAdapter::Watcher : std::enable_shared_from_this<CsvAdapter::Watcher> {
     CsvAdapter& adapter;
     boost::asio::steady_timer timer;
     std::optional<boost::asio::posix::stream_descriptor> inotify;
-    std::chrono::milliseconds interval;
+    std::chrono::milliseconds interval{0};
     std::function<void(const CsvScanReport&)> onScan;
+    std::function<void()> onChange;
     std::array<char, 8192> buffer{};
 };
 
@@ -487,6 +502,14 @@ void CsvAdapter::watch(boost::asio::io_context& io, std::chrono::milliseconds in
     ensureLoaded();  // creates the inbox, which inotify can only watch once it exists
     watcher_ = std::make_shared<Watcher>(*this, io, interval, std::move(onScan));
     watcher_->start(io);
+}
+
+bool CsvAdapter::notifyChanges(boost::asio::io_context& io, std::function<void()> onChange) {
+    if (!ensureLoaded().ok()) {
+        return false;  // the relay's first pull says why
+    }
+    watcher_ = std::make_shared<Watcher>(*this, io, std::move(onChange));
+    return watcher_->start(io);
 }
 
 // ---- the inbox ----
@@ -677,7 +700,11 @@ CsvScanReport CsvAdapter::scan() {
         if (auto r = rejected_.find(c.name); r != rejected_.end() && r->second == c.signature) {
             continue;
         }
-        const bool renamed = renamedIn_.erase(c.name) > 0;
+        bool renamed = false;
+        {
+            std::lock_guard lock(renamedMutex_);
+            renamed = renamedIn_.erase(c.name) > 0;
+        }
         const auto previous = seen_.find(c.name);
         const bool unchanged = previous != seen_.end() && previous->second == c.signature;
         seen_[c.name] = c.signature;
@@ -715,7 +742,10 @@ CsvScanReport CsvAdapter::scan() {
     }
     std::erase_if(seen_, [&](const auto& e) { return !present.contains(e.first); });
     std::erase_if(rejected_, [&](const auto& e) { return !present.contains(e.first); });
-    std::erase_if(renamedIn_, [&](const auto& name) { return !present.contains(name); });
+    {
+        std::lock_guard lock(renamedMutex_);
+        std::erase_if(renamedIn_, [&](const auto& name) { return !present.contains(name); });
+    }
     forgetOldOrders();
     return report;
 }

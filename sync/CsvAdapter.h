@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -61,6 +62,10 @@ class CsvAdapter final : public ShopAdapter {
     // (inotify); `onScan` gets every report with something in it. Stops with the adapter.
     void watch(boost::asio::io_context& io, std::chrono::milliseconds interval,
                std::function<void(const CsvScanReport&)> onScan);
+    // For an adapter that another thread reads (the relay's): only notes the files renamed or
+    // written into the inbox, on `io`, and calls `onChange` so that the owner of the adapter
+    // scans at once; no timer. Whether it could watch at all (a share without inotify: no).
+    bool notifyChanges(boost::asio::io_context& io, std::function<void()> onChange);
 
     // Page 1 scans first. Every order imported or changed at or after `since`, oldest change
     // first, 100 a page, whatever its status (a cancellation comes this way). When an export was
@@ -115,6 +120,7 @@ class CsvAdapter final : public ShopAdapter {
     std::map<std::string, FileSignature> seen_;      // inbox files at the previous scan
     std::map<std::string, FileSignature> rejected_;  // inbox files refused, as they were then
     std::set<std::string> renamedIn_;                // complete by the writer's own word
+    std::mutex renamedMutex_;                        // renamedIn_ is filled on the watcher's thread
     std::vector<std::string> unreportedErrors_;      // for the next fetchOrders
     std::chrono::sys_seconds lastImportAt_{};
     int importsInThatSecond_ = 0;

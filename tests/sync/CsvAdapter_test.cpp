@@ -1,7 +1,9 @@
 #include "sync/CsvAdapter.h"
 
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
+#include <thread>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -441,6 +443,32 @@ TEST_F(CsvAdapterTest, WatchReadsAFileRenamedIntoTheInboxWithoutWaitingForTheTim
     ASSERT_EQ(reports.size(), 1u) << "no scan after the rename";
     EXPECT_EQ(reports[0].imported, std::vector<std::string>{"export.csv"});
     EXPECT_EQ(reports[0].changed.size(), 4u);
+}
+
+TEST_F(CsvAdapterTest, NotifyChangesOnlyTellsAndTheOwnerReadsTheRenamedFileAtOnce) {
+    boost::asio::io_context io;
+    CsvAdapter adapter(settings());
+    int told = 0;
+    ASSERT_TRUE(adapter.notifyChanges(io, [&] {
+        ++told;
+        io.stop();
+    }));
+    boost::asio::post(io, [&] {
+        writeFile(tmp_.path() / "export.csv", sample("excel-fr-windows1252.csv"));
+        fs::rename(tmp_.path() / "export.csv", inbox() / "export.csv");
+    });
+    boost::asio::steady_timer guard(io, 20s);
+    guard.async_wait([&](const boost::system::error_code&) { io.stop(); });
+    io.run();
+    ASSERT_GE(told, 1) << "no notice of the rename";
+
+    // The adapter's owner (the relay, on its own thread) scans: the renamed file is complete
+    // by the writer's word, so one scan imports it.
+    CsvScanReport report;
+    std::thread owner([&] { report = adapter.scan(); });
+    owner.join();
+    EXPECT_EQ(report.imported, std::vector<std::string>{"export.csv"});
+    EXPECT_EQ(report.changed.size(), 4u);
 }
 
 }  // namespace
