@@ -232,9 +232,8 @@ void Station::applyShopOrder(Context& ctx, const shop::Order& o) {
 }
 
 void Station::applyShopOrders(const std::vector<shop::Order>& orders, const std::string& cursor) {
-    if (orders.empty() && cursor.empty()) {
-        return;
-    }
+    // Even a pull that brought nothing is recorded: "last pull" tells a supervisor the shop
+    // answers while no order comes in.
     Context ctx;
     ctx.at = now();
     ctx.actor = "shop";

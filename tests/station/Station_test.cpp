@@ -1109,5 +1109,12 @@ TEST_F(StationTest, InternalNotesStayHomeAndCustomerNotesGoToTheShop) {
     EXPECT_EQ(b.count("SELECT COUNT(*) FROM activity WHERE kind = 'note'"), 2);
 }
 
+TEST_F(StationTest, APullThatBroughtNothingIsStillRecordedAsThePullTime) {
+    auto& b = open();
+    EXPECT_TRUE(b.station().syncJson().at("last_pull_at").is_null());
+    b.station().applyShopOrders({}, "");
+    EXPECT_EQ(b.station().syncJson().at("last_pull_at").as_string(), "2024-03-05T09:00:00.000Z");
+}
+
 }  // namespace
 }  // namespace station::test
