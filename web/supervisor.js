@@ -130,6 +130,7 @@ function renderSync() {
       el('div', {}, el('span', { class: 'muted' }, t('parked')), el('b', {}, y.parked)),
       el('div', {}, el('span', { class: 'muted' }, t('oldest')), el('b', {}, age))),
     el('div', {}, `${t('lastSuccess')}: ${formatTime(y.last_success_at)}`),
+    el('div', { 'data-testid': 'sync-last-pull' }, `${t('lastPull')}: ${formatTime(y.last_pull_at)}`),
     y.last_error ? el('div', { class: 'notice error', 'data-testid': 'sync-error' },
       `${t('lastError')} (${formatTime(y.last_error_at)}): ${y.last_error}`) : null,
     (y.parked_rows ?? []).map((row) => el('div', { class: 'notice' },
