@@ -170,12 +170,16 @@ void Station::dispatchJob(Spool spool, int64_t id, bool reoffer) {
     }
     // A job made while older ones wait for this printer waits behind them, so that the
     // printer gives them out in the order they were made.
-    auto older = journal_.statements().get(
-        "SELECT (SELECT COUNT(*) FROM labels WHERE printer = ?1 AND state = 'held') + (SELECT "
-        "COUNT(*) FROM return_documents WHERE printer = ?1 AND state = 'held')");
-    older->bind(1, row->printer);
-    older->executeStep();
-    if (const int64_t waiting = older->getColumn(0).getInt64(); waiting > 0) {
+    int64_t waiting = 0;
+    {
+        auto older = journal_.statements().get(
+            "SELECT (SELECT COUNT(*) FROM labels WHERE printer = ?1 AND state = 'held') + (SELECT "
+            "COUNT(*) FROM return_documents WHERE printer = ?1 AND state = 'held')");
+        older->bind(1, row->printer);
+        older->executeStep();
+        waiting = older->getColumn(0).getInt64();
+    }
+    if (waiting > 0) {
         const drivers::DeviceStatus status = printer->status();
         onJobDone(spool, id, reoffer,
                   drivers::notPrinted("printer " + row->printer + ": " +
