@@ -213,9 +213,13 @@ std::string WebSocketClient::connect(std::string_view path) {
     auto options = websocket::stream_base::timeout::suggested(beast::role_type::client);
     options.handshake_timeout = timeout_;
     ws_.set_option(options);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-        request.set(http::field::user_agent, "stationctl");
-    }));
+    ws_.set_option(
+        websocket::stream_base::decorator([headers = headers_](websocket::request_type& request) {
+            request.set(http::field::user_agent, "stationctl");
+            for (const auto& [name, value] : headers) {
+                request.set(name, value);
+            }
+        }));
     std::string host = base_.host + ":" + base_.port;
     std::string target = base_.pathPrefix + std::string(path);
     auto ec = runOne(io_, [&](auto handler) { ws_.async_handshake(host, target, handler); });

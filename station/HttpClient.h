@@ -70,6 +70,10 @@ class WebSocketClient {
     WebSocketClient(const WebSocketClient&) = delete;
     WebSocketClient& operator=(const WebSocketClient&) = delete;
 
+    // Sent with the handshake (e.g. "Authorization"); before connect().
+    void setHeader(std::string name, std::string value) {
+        headers_.emplace_back(std::move(name), std::move(value));
+    }
     // Connects and completes the handshake on path (e.g. "/api/events"): error or empty.
     std::string connect(std::string_view path);
 
@@ -88,6 +92,7 @@ class WebSocketClient {
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     boost::beast::flat_buffer buffer_;
     bool open_ = false;
+    std::vector<std::pair<std::string, std::string>> headers_;
     bool reading_ = false;  // a read started by an earlier call that timed out is still pending
     bool readDone_ = false;
     boost::beast::error_code readError_;

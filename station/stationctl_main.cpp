@@ -16,6 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include <termios.h>
+#include <unistd.h>
+
 #include "station/HttpClient.h"
 
 namespace {
@@ -53,10 +56,16 @@ commands:
   sync pull                      fetch the shop's orders now
   sync retry ROW                 send a parked outbox row again, once its cause is fixed
   events                         print live events until interrupted
+  login                          read a badge or PIN on standard input, sign in, print the
+                                 session token (for STATIONCTL_TOKEN)
   help                           show this text
 
 options:
   --url URL   where stationd listens (default http://127.0.0.1:8080, or $STATIONCTL_URL)
+
+A station that asks for a sign-in (another computer, or [api] require_login = "always") takes
+the token of `stationctl login` from $STATIONCTL_TOKEN:
+  export STATIONCTL_TOKEN=$(stationctl --url http://bench-1:8080 login)
   --json      print the server's JSON instead of a summary
 )";
 
@@ -83,6 +92,7 @@ const std::vector<CommandSpec>& commandSpecs() {
         {"sync", 0, 2, {}, {}},
         {"devices", 0, 0, {}, {}},
         {"events", 0, 0, {}, {}},
+        {"login", 0, 0, {}, {}},
         {"help", 0, 0, {}, {}},
     };
     return kSpecs;
@@ -391,9 +401,20 @@ std::string encodeComponent(std::string_view raw) {
 // ---------------------------------------------------------------------------------------------
 // Talking to stationd
 
+// The token of $STATIONCTL_TOKEN, as a bearer header; empty when unset.
+std::string bearer() {
+    const char* token = std::getenv("STATIONCTL_TOKEN");
+    return token != nullptr && *token != '\0' ? std::string("Bearer ") + token : std::string();
+}
+
 class Api {
   public:
-    explicit Api(const Invocation& invocation) : client_(invocation.url), json_(invocation.json) {}
+    explicit Api(const Invocation& invocation) : client_(invocation.url), json_(invocation.json) {
+        // Never on the command line, where ps and the shell's history would show it.
+        if (const std::string header = bearer(); !header.empty()) {
+            client_.setHeader("Authorization", header);
+        }
+    }
 
     // The parsed answer, or nullopt after telling the user what went wrong.
     std::optional<json::value> call(http::verb method, const std::string& target,
@@ -919,6 +940,9 @@ std::string formatEvent(const std::string& message) {
 
 int followEvents(const Invocation& invocation) {
     station::WebSocketClient client(invocation.url);
+    if (const std::string header = bearer(); !header.empty()) {
+        client.setHeader("Authorization", header);
+    }
     if (auto error = client.connect("/api/events"); !error.empty()) {
         std::cerr << "stationctl: " << error << '\n';
         return kExitFailure;
@@ -934,6 +958,46 @@ int followEvents(const Invocation& invocation) {
     }
 }
 
+// Signs in with a badge or PIN read from standard input (never from the command line, where
+// ps and the shell's history would keep it) and prints the token alone on standard output.
+int login(Api& api) {
+    const bool terminal = ::isatty(STDIN_FILENO) != 0;
+    termios saved{};
+    if (terminal) {
+        std::cerr << "Badge or PIN: " << std::flush;
+        ::tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string code;
+    std::getline(std::cin, code);
+    if (terminal) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::cerr << '\n';
+    }
+    while (!code.empty() && (code.back() == '\r' || code.back() == ' ')) {
+        code.pop_back();
+    }
+    if (code.empty()) {
+        return usageError("login: no badge or PIN on standard input");
+    }
+    json::value body = {{"code", code}};
+    auto answer = api.call(http::verb::post, "/api/login", &body);
+    if (!answer) {
+        return kExitFailure;
+    }
+    if (!api.json()) {
+        std::cout << text(*answer, "token") << '\n';
+        const json::value* user = field(*answer, "user");
+        std::cerr << "signed in as " << (user != nullptr ? text(*user, "name") : "?") << " ("
+                  << (user != nullptr ? text(*user, "role") : "?") << ") until "
+                  << text(*answer, "expires_at") << "; give the token to stationctl as "
+                  << "STATIONCTL_TOKEN\n";
+    }
+    return kExitOk;
+}
+
 int run(const Invocation& invocation) {
     if (invocation.command == "help") {
         std::cout << kUsage;
@@ -946,6 +1010,9 @@ int run(const Invocation& invocation) {
         return followEvents(invocation);
     }
     Api api(invocation);
+    if (invocation.command == "login") {
+        return login(api);
+    }
     if (invocation.command == "status") {
         return showStatus(api);
     }

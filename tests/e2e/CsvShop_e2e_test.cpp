@@ -50,7 +50,8 @@ TEST(CsvShopE2e, AnExportRenamedIntoTheInboxIsImportedWithoutWaitingForThePull) 
     ASSERT_EQ(daemon.get("/api/orders/%232001").status, 404);
     fs::copy_file(samples / "shopify-utf8-bom.csv", exchange / "second.csv.part");
     fs::rename(exchange / "second.csv.part", exchange / "inbox" / "second.csv");
-    const bool imported = eventually([&] { return daemon.get("/api/orders/%232001").status == 200; });
+    const bool imported =
+        eventually([&] { return daemon.get("/api/orders/%232001").status == 200; });
     if (!imported) {
         cleanup.keep = true;
         std::cerr << "---- stationd output (" << dir.string() << " kept) ----\n"

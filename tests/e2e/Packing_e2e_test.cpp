@@ -876,23 +876,6 @@ TEST_F(PackingE2e, PickListAndPackingSlipsGoToTheDocumentsPrinter) {
     EXPECT_EQ(r.status, 400) << r.body;
 }
 
-// stationctl as an admin runs it: its output and its exit status.
-std::pair<int, std::string> stationctl(const std::string& url, const std::string& args) {
-    const std::string command =
-        std::string(STATION_BIN_DIR) + "/stationctl --url " + url + " " + args + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return {-1, "cannot run " + command};
-    }
-    std::string out;
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
-        out.append(buffer, n);
-    }
-    const int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 TEST_F(PackingE2e, StationctlPrintsTheCommandSheetAndListsTheDevices) {
     auto [status, out] = stationctl(daemon_->url(), "print command-sheet");
     ASSERT_EQ(status, 0) << out;

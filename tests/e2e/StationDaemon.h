@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+
 #include <unistd.h>
+#include <cstdio>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -260,6 +262,29 @@ inline std::string describeWaitStatus(int status) {
     return "status " + std::to_string(status);
 }
 
+// stationctl as an admin runs it: its output and its exit status.
+// `environment` ("NAME=value ...") and `input` (its standard input) are optional; standard
+// error is part of the output unless `quiet`.
+inline std::pair<int, std::string> stationctl(const std::string& url, const std::string& args,
+                                              const std::string& environment = "",
+                                              const std::string& input = "", bool quiet = false) {
+    const std::string command =
+        (input.empty() ? std::string() : "printf '%s\\n' '" + input + "' | ") + "env " +
+        environment + " " + std::string(STATION_BIN_DIR) + "/stationctl --url " + url + " " + args +
+        (quiet ? " 2>/dev/null" : " 2>&1");
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        return {-1, "cannot run " + command};
+    }
+    std::string out;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
+        out.append(buffer, n);
+    }
+    const int status = ::pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
 // One stationd process on its own ports and data directory. The demo config is copied with
 // only the ports and the path of the demo orders changed, so the tests run what `make demo` runs.
 class StationDaemon {
@@ -294,7 +319,8 @@ class StationDaemon {
     StationDaemon(const StationDaemon&) = delete;
     StationDaemon& operator=(const StationDaemon&) = delete;
 
-    // Starts stationd and waits until GET /api/status answers: "" or why not.
+    // Starts stationd and waits until GET /api/status answers (200, or 401 when it asks for a
+    // sign-in): "" or why not.
     std::string start(bool demo = true) {
         if (!setupError_.empty()) {
             return setupError_;
@@ -335,7 +361,9 @@ class StationDaemon {
                 return "stationd ended (" + describeWaitStatus(status) +
                        ") before answering; its output:\n" + log();
             }
-            if (client.request(http::verb::get, "/api/status").success()) {
+            // 401: it answers, and wants a sign-in ([api] require_login = "always").
+            if (const auto r = client.request(http::verb::get, "/api/status");
+                r.success() || r.status == 401) {
                 return {};
             }
             if (std::chrono::steady_clock::now() > deadline) {
