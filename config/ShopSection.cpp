@@ -101,7 +101,10 @@ void readShop(Section& root, StationConfig& cfg, const std::filesystem::path& ba
                                {"risk_score_meta_key", &out.riskScoreMetaKey},
                                {"bin_meta_key", &out.binMetaKey},
                                {"gtin_meta_key", &out.gtinMetaKey},
-                               {"weight_meta_key", &out.weightMetaKey}}) {
+                               {"weight_meta_key", &out.weightMetaKey},
+                               {"case_gtin_meta_key", &out.caseGtinMetaKey},
+                               {"case_quantity_meta_key", &out.caseQuantityMetaKey},
+                               {"serialised_meta_key", &out.serialisedMetaKey}}) {
         if (auto value = shop->text(key, Need::Optional)) {
             *target = *value;
         }

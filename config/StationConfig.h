@@ -122,8 +122,11 @@ struct ShopConfig {
     std::string riskScoreMetaKey = "_fraud_score";
     std::string binMetaKey = "_bin_location";
     std::string gtinMetaKey = "_gtin";
-    std::string weightMetaKey;      // empty: the product's weight field
-    std::string weightUnit = "kg";  // kg, g, lbs, oz
+    std::string weightMetaKey;                           // empty: the product's weight field
+    std::string caseGtinMetaKey = "_case_gtin";          // the GTIN of a case of the item
+    std::string caseQuantityMetaKey = "_case_quantity";  // items in that case
+    std::string serialisedMetaKey = "_serialised";       // "yes": ask for a serial number
+    std::string weightUnit = "kg";                       // kg, g, lbs, oz
     bool refundReturns = false;
 
     // CSV exchange

@@ -99,6 +99,9 @@ std::unique_ptr<shop::ShopAdapter> makeShopAdapter(const config::ShopConfig& c) 
         w.binMetaKey = c.binMetaKey;
         w.gtinMetaKey = c.gtinMetaKey;
         w.weightMetaKey = c.weightMetaKey;
+        w.caseGtinMetaKey = c.caseGtinMetaKey;
+        w.caseQuantityMetaKey = c.caseQuantityMetaKey;
+        w.serialisedMetaKey = c.serialisedMetaKey;
         w.weightUnit = c.weightUnit;
         w.refundReturns = c.refundReturns;
         return std::make_unique<shop::WooCommerceAdapter>(std::move(w));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -546,6 +547,19 @@ Order WooCommerceAdapter::mapOrder(const json::object& o,
                 line.gtin = field(*sources[i], "global_unique_id");
             }
             line.bin = lookup(settings_.binMetaKey);
+            line.caseGtin = lookup(settings_.caseGtinMetaKey);
+            const std::string caseQuantity = lookup(settings_.caseQuantityMetaKey);
+            line.caseQuantity = 0;
+            std::from_chars(caseQuantity.data(), caseQuantity.data() + caseQuantity.size(),
+                            line.caseQuantity);
+            if (line.caseQuantity <= 0 || line.caseGtin.empty()) {
+                line.caseGtin.clear();  // one without the other says nothing usable
+                line.caseQuantity = 0;
+            }
+            std::string serialised = lookup(settings_.serialisedMetaKey);
+            std::transform(serialised.begin(), serialised.end(), serialised.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            line.serialised = serialised == "yes" || serialised == "true" || serialised == "1";
             std::optional<int> weight;
             if (auto meta = lookup(settings_.weightMetaKey); !meta.empty()) {
                 weight = grams(meta, settings_.weightUnit);

@@ -57,6 +57,11 @@ struct WooCommerceSettings {
     std::string weightUnit = "kg";  // the shop's woocommerce_weight_unit: kg, g, lbs, oz
     std::string binMetaKey = "_bin_location";
     std::string gtinMetaKey = "_gtin";  // the product's global_unique_id is the fallback
+    // A case of the item with its own GTIN (a carton of 10 capsule boxes), and items that need
+    // a serial number at packing: looked up like the GTIN. "yes", "true", "1" are yes.
+    std::string caseGtinMetaKey = "_case_gtin";
+    std::string caseQuantityMetaKey = "_case_quantity";
+    std::string serialisedMetaKey = "_serialised";
 
     // Shipment Tracking provider names by the station's carrier word; any other carrier is sent
     // as custom_tracking_provider with trackingLinks[carrier] ("%s" = the number) when known.

@@ -226,6 +226,16 @@ TEST(WooCommerceAdapter, MapsTheDemoShopLikeTheDemoOrders) {
             EXPECT_EQ(lines[i].name, e.at("name").as_string()) << number;
             EXPECT_EQ(lines[i].quantity, e.at("quantity").as_int64()) << number;
             EXPECT_EQ(lines[i].unitWeightGrams, e.at("unit_weight_grams").as_int64()) << number;
+            // Case packs and serialised items, from the products' meta.
+            const auto* caseGtin = e.if_contains("case_gtin");
+            EXPECT_EQ(lines[i].caseGtin, caseGtin ? std::string(caseGtin->as_string()) : "")
+                << number << " " << lines[i].sku;
+            const auto* caseQuantity = e.if_contains("case_quantity");
+            EXPECT_EQ(lines[i].caseQuantity, caseQuantity ? caseQuantity->as_int64() : 0)
+                << number << " " << lines[i].sku;
+            const auto* serialised = e.if_contains("serialised");
+            EXPECT_EQ(lines[i].serialised, serialised && serialised->as_bool())
+                << number << " " << lines[i].sku;
         }
     }
 }
