@@ -1,6 +1,7 @@
 #include "station/Api.h"
 #include "station/Access.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include <set>
@@ -186,6 +187,50 @@ Api::Api(HttpServer& server, Station& station, drivers::SimulatedScale* simulate
     server_.route(
         verb::post, "/api/print/packing-slips",
         [this](const Request& r) { return printDocument(station_, r, false); }, packing);
+    // The labels that need a person (held, uncertain, failed), and printing one again.
+    server_.route(verb::get, "/api/labels", [this](const Request& r) {
+        static const std::vector<std::string> known{"queued",    "sending", "printed", "held",
+                                                    "uncertain", "failed",  "voided",  "withdrawn"};
+        std::vector<std::string> states;
+        const std::string wanted = r.queryParam("state").value_or("");
+        for (std::size_t at = 0; at < wanted.size();) {
+            const std::size_t comma = std::min(wanted.find(',', at), wanted.size());
+            const std::string state = wanted.substr(at, comma - at);
+            if (std::find(known.begin(), known.end(), state) == known.end()) {
+                return Response::error(http::status::bad_request,
+                                       "unknown label state \"" + state +
+                                           "\": queued, sending, printed, held, uncertain, "
+                                           "failed, voided or withdrawn");
+            }
+            states.push_back(state);
+            at = comma + 1;
+        }
+        return Response::json(http::status::ok, station_.labelsJson(states));
+    });
+    server_.route(
+        verb::post, "/api/labels/{id}/reprint",
+        [this](const Request& r) {
+            int64_t id = 0;
+            try {
+                id = std::stoll(r.param("id"));
+            } catch (const std::exception&) {
+                return Response::error(http::status::bad_request, "label id must be a number");
+            }
+            const Station::Reprint done =
+                station_.reprintLabel(id, r.user.empty() ? "api" : r.user);
+            if (done.unknown) {
+                return Response::error(http::status::not_found, "no label " + r.param("id"));
+            }
+            if (!done.ok) {
+                return Response::json(
+                    http::status::conflict,
+                    boost::json::object{{"error", done.message}, {"reason", done.reason}});
+            }
+            return Response::json(
+                http::status::ok,
+                boost::json::object{{"ok", true}, {"label", done.job}, {"message", done.message}});
+        },
+        packing);
     server_.route(
         verb::post, "/api/print/command-sheet",
         [this](const Request&) {

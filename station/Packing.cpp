@@ -801,10 +801,14 @@ void Station::reprint(Context& ctx) {
         refuse(ctx, "nothing_to_reprint", {});
         return;
     }
+    reprintLabel(ctx, *labelId);
+}
+
+void Station::reprintLabel(Context& ctx, int64_t labelId) {
     auto q = journal_.statements().get(
         "SELECT l.state, l.printer, p.idx, p.order_number FROM labels l JOIN "
         "parcels p ON p.id = l.parcel_id WHERE l.id = ?");
-    q->bind(1, *labelId);
+    q->bind(1, labelId);
     if (!q->executeStep() || q->getColumn(0).getString() == "voided" ||
         q->getColumn(0).getString() == "withdrawn") {
         refuse(ctx, "nothing_to_reprint", {});
@@ -819,7 +823,7 @@ void Station::reprint(Context& ctx) {
         refuse(ctx, "label_in_progress", {{"parcel", index}, {"printer", printer}}, order);
         return;
     }
-    int64_t jobId = *labelId;
+    int64_t jobId = labelId;
     if (state == "printed") {
         auto copy = journal_.statements().get(
             "INSERT INTO labels (parcel_id, tracking_number, printer, language, "
@@ -827,7 +831,7 @@ void Station::reprint(Context& ctx) {
             "tracking_number, printer, language, data, 'queued', id, ? FROM "
             "labels WHERE id = ?");
         copy->bind(1, ctx.at);
-        copy->bind(2, *labelId);
+        copy->bind(2, labelId);
         copy->exec();
         jobId = journal_.db().getLastInsertRowid();
     } else {
@@ -835,10 +839,11 @@ void Station::reprint(Context& ctx) {
         // "may have printed" did not: offer the same job again, not a copy.
         auto retry = journal_.statements().get(
             "UPDATE labels SET state = 'queued', error = '' WHERE id = ?");
-        retry->bind(1, *labelId);
+        retry->bind(1, labelId);
         retry->exec();
     }
     ctx.labelsToPrint.push_back(jobId);
+    ctx.reprintedLabel = jobId;
     say(ctx, "label.reprint", "label_reprinted", {{"parcel", index}, {"printer", printer}}, order);
 }
 

@@ -404,4 +404,69 @@ void Station::armHeldTimer() {
     });
 }
 
+Station::Reprint Station::reprintLabel(int64_t labelId, const std::string& user) {
+    Reprint out;
+    {
+        auto q = journal_.statements().get("SELECT 1 FROM labels WHERE id = ?");
+        q->bind(1, labelId);
+        if (!q->executeStep()) {
+            out.unknown = true;
+            out.reason = "nothing_to_reprint";
+            out.message = renderMessage("nothing_to_reprint", {}, language_);
+            return out;
+        }
+    }
+    Context ctx;
+    ctx.at = now();
+    ctx.actor = user;
+    transact(ctx, [&] { reprintLabel(ctx, labelId); });
+    out.ok = ctx.ok;
+    out.reason = ctx.reason;
+    out.message = ctx.lastMessage;
+    out.job = ctx.reprintedLabel.value_or(0);
+    return out;
+}
+
+json::object Station::labelsJson(const std::vector<std::string>& states) {
+    std::string sql =
+        "SELECT l.id, l.state, p.order_number, p.idx, l.tracking_number, l.printer, l.error, "
+        "l.created_at, l.printed_at, l.reprint_of FROM labels l LEFT JOIN parcels p ON p.id = "
+        "l.parcel_id";
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        sql += i == 0 ? " WHERE l.state IN (?" : ", ?";
+    }
+    sql += states.empty() ? "" : ")";
+    sql += " ORDER BY l.id DESC LIMIT 200";
+    auto q = journal_.statements().get(sql);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        q->bind(static_cast<int>(i + 1), states[i]);
+    }
+    auto text = [&](int column) -> json::value {
+        if (q->getColumn(column).isNull()) {
+            return nullptr;
+        }
+        return json::value(q->getColumn(column).getString());
+    };
+    json::array labels;
+    while (q->executeStep()) {
+        json::object label{
+            {"id", q->getColumn(0).getInt64()},
+            {"state", q->getColumn(1).getString()},
+            {"order", text(2)},
+            {"parcel", q->getColumn(3).isNull() ? json::value(nullptr)
+                                                : json::value(q->getColumn(3).getInt())},
+            {"tracking_number", q->getColumn(4).getString()},
+            {"printer", q->getColumn(5).getString()},
+            {"error", q->getColumn(6).getString().empty()
+                          ? json::value(nullptr)
+                          : json::value(q->getColumn(6).getString())},
+            {"created_at", q->getColumn(7).getString()},
+            {"printed_at", text(8)},
+            {"reprint_of", q->getColumn(9).isNull() ? json::value(nullptr)
+                                                    : json::value(q->getColumn(9).getInt64())}};
+        labels.push_back(std::move(label));
+    }
+    return {{"labels", std::move(labels)}};
+}
+
 }  // namespace station

@@ -164,6 +164,20 @@ class Station {
     std::optional<boost::json::object> returnJson(int64_t id);
     std::optional<int64_t> currentReturnId() const { return session_.returnId; }
 
+    // POST /api/labels/{id}/reprint: a label printed again (a copy of one that printed; the
+    // same job for one held, failed, or that may have printed and a person found missing), for
+    // any order, open or not. `user` is who asked.
+    struct Reprint {
+        bool ok = false;
+        bool unknown = false;  // no such label
+        std::string reason;    // when !ok: "nothing_to_reprint", "label_in_progress"
+        std::string message;   // in the station's language
+        int64_t job = 0;       // the label row that goes to the printer
+    };
+    Reprint reprintLabel(int64_t labelId, const std::string& user);
+    // GET /api/labels?state=held,uncertain,failed: newest first, at most 200.
+    boost::json::object labelsJson(const std::vector<std::string>& states);
+
     // Read side, for the API.
     boost::json::object statusJson();
     boost::json::object ordersJson(const std::string& state);
@@ -213,7 +227,8 @@ class Station {
         std::vector<int64_t> returnDocumentsToPrint;  // return slips and restock labels
         bool reoffer = false;    // the jobs above are held ones offered again by offerHeldJobs
         bool zeroScale = false;  // CMD-ZERO-SCALE: sent to the scale after the commit
-        std::string actor;       // who acts when not the logged-in user (a supervisor approving)
+        std::optional<int64_t> reprintedLabel;  // the job a reprint queued
+        std::string actor;  // who acts when not the logged-in user (a supervisor approving)
         bool codeIsBadge = false;
     };
 
@@ -244,6 +259,7 @@ class Station {
     void requestVoid(Context& ctx);
     void voidLabel(Context& ctx, const std::string& supervisor);
     void reprint(Context& ctx);
+    void reprintLabel(Context& ctx, int64_t labelId);
     void cancel(Context& ctx);
     void requestZero(Context& ctx);
     void onScaleZeroed(const std::string& error);

@@ -50,6 +50,9 @@ commands:
   print pick-list ORDER...       print one pick list for these orders on the documents printer
   print packing-slips ORDER...   print a packing slip for each of these orders
   print command-sheet            print the bench's command barcodes and boxes
+  labels [--state S,...]         labels by state; by default those that need a person:
+                                 held, uncertain (may have printed) and failed
+  reprint LABEL                  print a label again (the same job when it never came out)
   devices                        each configured device: role, kind, what it matched, state
   sync                           the shop sync: outbox depth, oldest pending row, last success
                                  and error, and the rows parked for a person
@@ -93,6 +96,8 @@ const std::vector<CommandSpec>& commandSpecs() {
         {"devices", 0, 0, {}, {}},
         {"events", 0, 0, {}, {}},
         {"login", 0, 0, {}, {}},
+        {"labels", 0, 0, {"--state"}, {}},
+        {"reprint", 1, 1, {}, {}},
         {"help", 0, 0, {}, {}},
     };
     return kSpecs;
@@ -998,6 +1003,38 @@ int login(Api& api) {
     return kExitOk;
 }
 
+int listLabels(Api& api, const Invocation& invocation) {
+    const std::string states = invocation.option("--state", "held,uncertain,failed");
+    auto answer = api.call(http::verb::get, "/api/labels?state=" + states);
+    if (!answer) {
+        return kExitFailure;
+    }
+    if (api.json()) {
+        return kExitOk;
+    }
+    Table table({"LABEL", "STATE", "ORDER", "PARCEL", "PRINTER", "CREATED", "ERROR"});
+    for (const auto& label : arrayField(*answer, "labels")) {
+        table.add({text(label, "id"), text(label, "state"), orDash(text(label, "order")),
+                   orDash(text(label, "parcel")), text(label, "printer"), text(label, "created_at"),
+                   orDash(text(label, "error"))});
+    }
+    table.print(std::cout);
+    return kExitOk;
+}
+
+int reprintLabel(Api& api, const Invocation& invocation) {
+    json::value body = json::object{};
+    auto answer =
+        api.call(http::verb::post, "/api/labels/" + invocation.args.at(0) + "/reprint", &body);
+    if (!answer) {
+        return kExitFailure;
+    }
+    if (!api.json()) {
+        std::cout << text(*answer, "message") << " (label " << text(*answer, "label") << ")\n";
+    }
+    return kExitOk;
+}
+
 int run(const Invocation& invocation) {
     if (invocation.command == "help") {
         std::cout << kUsage;
@@ -1012,6 +1049,12 @@ int run(const Invocation& invocation) {
     Api api(invocation);
     if (invocation.command == "login") {
         return login(api);
+    }
+    if (invocation.command == "labels") {
+        return listLabels(api, invocation);
+    }
+    if (invocation.command == "reprint") {
+        return reprintLabel(api, invocation);
     }
     if (invocation.command == "status") {
         return showStatus(api);

@@ -138,6 +138,37 @@ function renderSync() {
       el('button', { type: 'button', onclick: () => retry(row.id) }, t('retry')))));
 }
 
+// Labels held for a printer, that may have printed, or that failed: each can be printed again.
+function renderLabels() {
+  const list = view.labels ?? [];
+  fill(document.getElementById('labels-body'), list.length === 0
+    ? el('div', { class: 'muted', 'data-testid': 'labels-none' }, t('labelsNone'))
+    : list.map((l) => el('div', { class: `notice ${l.state === 'held' ? 'wait' : 'error'}`, dataset: { label: l.id, state: l.state } },
+      `${t('label')} ${l.id} · ${t('order')} ${l.order ?? t('none')} · ${t('parcel')} ${l.parcel ?? t('none')} · ${l.printer}: ${t(l.state)} `,
+      el('button', { type: 'button', onclick: () => reprintLabel(l.id) }, t('printAgain')),
+      l.error ? el('div', { class: 'muted' }, l.error) : null)));
+}
+
+async function refreshLabels() {
+  try {
+    view.labels = (await api('GET', '/api/labels?state=held,uncertain,failed')).labels;
+    renderLabels();
+  } catch {
+    // Signed out, or the daemon restarting: the next refresh shows them.
+  }
+}
+
+async function reprintLabel(id) {
+  try {
+    const answer = await api('POST', `/api/labels/${id}/reprint`);
+    view.result = { ok: true, text: answer.message };
+  } catch (err) {
+    view.result = { ok: false, text: err.text ?? String(err), status: err.status };
+  }
+  renderApprovals();
+  refreshLabels();
+}
+
 async function retry(id) {
   try {
     view.sync = await api('POST', `/api/sync/rows/${id}/retry`);
@@ -182,6 +213,7 @@ async function refreshSlow() {
     [view.stats, view.sync] = await Promise.all([api('GET', '/api/stats'), api('GET', '/api/sync')]);
     renderToday();
     renderSync();
+    refreshLabels();
   } catch {
     // Same.
   }
@@ -193,6 +225,7 @@ function renderAll() {
   renderApprovals();
   renderToday();
   renderSync();
+  renderLabels();
   renderActivity();
 }
 
@@ -212,6 +245,7 @@ boot(async () => {
     onEvent: (event) => {
       if (event.type === 'scale.reading') return;
       refreshStatus();
+      if (event.type.startsWith('label.') || event.type === 'printer.resumed') refreshLabels();
       // The figures and the log change with events too, but need not follow each one.
       slowTimer ??= setTimeout(() => { slowTimer = null; refreshSlow(); search(); }, 500);
     },

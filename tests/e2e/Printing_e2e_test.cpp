@@ -219,11 +219,16 @@ TEST_F(PrintingE2e, ALabelInFlightWhenKilledIsMarkedMayHavePrintedAndNotSentAgai
     }
     EXPECT_EQ(told, 1);
 
-    // The packer, still signed in, looked: nothing came out. A reprint sends the same label
-    // once more.
-    accept("CMD-REPRINT");
+    // The supervisor sees it among the labels to check, looks: nothing came out. Printed
+    // again, as the same label, once.
+    const json::value listed = daemon_->getJson("/api/labels?state=uncertain");
+    ASSERT_EQ(arr(listed, "labels").size(), 1u) << listed;
+    const auto r = daemon_->post("/api/labels/1/reprint", json::object{});
+    ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_TRUE(eventually([&] { return labelsAre({"printed"}); }, 20s));
     EXPECT_EQ(zebra.timesReceived(job), 2);
+    EXPECT_EQ(daemon_->get("/api/labels?state=bogus").status, 400);
+    EXPECT_EQ(daemon_->post("/api/labels/99/reprint", json::object{}).status, 404);
 }
 
 }  // namespace

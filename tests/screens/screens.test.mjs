@@ -213,6 +213,8 @@ scenario('see the label printer run out of paper on the supervisor page', async 
   await until(async () => (await attr(packing, '#message', 'data-key')) === 'label_held', 'the packer is told why');
   await until(async () => (await attr(supervisor, `${row} [data-held]`, 'data-held')) === '1',
     'the supervisor sees one job waiting for the printer');
+  await until(async () => (await supervisor.locator('#labels-body [data-state=held]').count()) === 1,
+    'and the label among the labels to check');
   // A page behind another one is not painted: bring it to the front for its picture.
   await packing.bringToFront();
   await shot(packing, 'packing-label-held');
@@ -225,6 +227,8 @@ scenario('see the label printer run out of paper on the supervisor page', async 
   await until(async () => (await attr(packing, '#label-status', 'data-state')) === 'printed',
     'the held label prints once the printer is back', 20000);
   await until(async () => (await supervisor.locator(`${row} [data-held]`).count()) === 0, 'nothing waits any more');
+  await until(async () => (await supervisor.locator('[data-testid=labels-none]').count()) === 1,
+    'no label is left to check');
   if (printer.jobs !== jobsBefore + 1) throw new Error(`${printer.jobs - jobsBefore} jobs printed instead of 1`);
   await scanOk('CMD-CANCEL');  // lets go of order 1007 for the scenarios below
 });

@@ -299,6 +299,39 @@ TEST_F(PrintingTest, ALabelInFlightWhenTheDaemonDiedIsMarkedMayHavePrinted) {
     EXPECT_EQ(again.count("SELECT COUNT(*) FROM activity WHERE kind = 'label_uncertain'"), 1);
 }
 
+TEST_F(PrintingTest, ASupervisorPrintsAgainALabelInDoubtOfAnOrderAlreadyGone) {
+    auto& b = open(ScriptedPrinter::Mode::CutShort, true);
+    ASSERT_TRUE(b.openAs("U-1001", "1001"));
+    for (const char* code : {"TSHIRT-M-BLEU", "TSHIRT-M-BLEU", "MUG-CAFE"}) {
+        ASSERT_TRUE(accepted(b.scan(code)));
+    }
+    ASSERT_EQ(b.orderState("1001"), "shipped");
+    ASSERT_EQ(b.text("SELECT state FROM labels WHERE id = 1"), "uncertain");
+    // The packer went on with another order: CMD-REPRINT is about that one now.
+    ASSERT_TRUE(accepted(b.scan("1002")));
+    const auto listed = b.station().labelsJson({"uncertain"}).at("labels").as_array();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].at("id").as_int64(), 1);
+    EXPECT_EQ(listed[0].at("order").as_string(), "1001");
+
+    // Nothing came out: the supervisor prints it again, as the same job.
+    printer().mode = ScriptedPrinter::Mode::Prints;
+    const Station::Reprint done = b.station().reprintLabel(1, "Sophie Bernard");
+    b.settle();
+    ASSERT_TRUE(done.ok) << done.message;
+    EXPECT_EQ(done.job, 1);
+    EXPECT_EQ(printer().printed, (std::vector<std::string>{"label-1"}));
+    EXPECT_TRUE(b.station().labelsJson({"uncertain"}).at("labels").as_array().empty());
+    EXPECT_EQ(b.text("SELECT user FROM activity WHERE kind = 'label_reprinted'"), "Sophie Bernard");
+
+    // Printed now: asked again, it is a copy; a label that does not exist is said so.
+    const Station::Reprint copy = b.station().reprintLabel(1, "Sophie Bernard");
+    b.settle();
+    EXPECT_TRUE(copy.ok);
+    EXPECT_EQ(copy.job, 2);
+    EXPECT_TRUE(b.station().reprintLabel(99, "Sophie Bernard").unknown);
+}
+
 TEST_F(PrintingTest, ALabelInFlightIsOfferedAgainToAPrinterThatKnowsItsJobIds) {
     auto& b = open(ScriptedPrinter::Mode::NeverAnswers, true, true);
     ASSERT_TRUE(b.openAs("U-1001", "1001"));
