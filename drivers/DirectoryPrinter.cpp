@@ -1,6 +1,7 @@
 #include "drivers/DirectoryPrinter.h"
 
 #include "drivers/PrintedJobs.h"
+#include "files/DurableFile.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,10 +20,6 @@ namespace {
 
 // NAME_MAX is 255 on the usual file systems; leave room for ".<language>" and the temp suffix.
 constexpr std::size_t kMaxJobIdLength = 200;
-
-std::string errnoText(int error) {
-    return std::generic_category().message(error);
-}
 
 std::string validateJobId(const std::string& id) {
     if (id.empty()) {
@@ -44,142 +41,36 @@ std::string validateJobId(const std::string& id) {
     return {};
 }
 
-// Closes the descriptor on every path out of a function; close errors that matter are checked
-// explicitly before release().
-class FileDescriptor {
-  public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-  private:
-    int fd_;
-};
-
-// Removes the temporary file unless the job made it to its final name.
-class TempFileGuard {
-  public:
-    explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-    ~TempFileGuard() {
-        if (!path_.empty()) {
-            ::unlink(path_.c_str());
-        }
-    }
-    TempFileGuard(const TempFileGuard&) = delete;
-    TempFileGuard& operator=(const TempFileGuard&) = delete;
-    void keep() { path_.clear(); }
-
-  private:
-    std::string path_;
-};
-
-bool writeAll(int fd, const std::string& data, int& error) {
-    std::size_t written = 0;
-    while (written < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            error = errno;
-            return false;
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-enum class Placed { Done, AlreadyThere, Failed };
-
-// Moves the temp file to its final name without ever replacing a job that is already there,
-// so two submissions of one id cannot both print; falls back to a check-then-rename on file
-// systems without RENAME_NOREPLACE.
-Placed placeWithoutReplacing(const std::string& from, const std::string& to, int& error) {
-#ifdef RENAME_NOREPLACE
-    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
-        return Placed::Done;
-    }
-    if (errno == EEXIST) {
-        return Placed::AlreadyThere;
-    }
-    if (errno != EINVAL && errno != ENOSYS) {
-        error = errno;
-        return Placed::Failed;
-    }
-#endif
-    struct stat existing {};
-    if (::stat(to.c_str(), &existing) == 0) {
-        return Placed::AlreadyThere;
-    }
-    if (::rename(from.c_str(), to.c_str()) != 0) {
-        error = errno;
-        return Placed::Failed;
-    }
-    return Placed::Done;
-}
-
-// Temp file in the same directory (rename is only atomic within one file system), fsync the data,
-// move it into place, then fsync the directory so the new name survives a power cut too.
+// The job's file, durable and written once (files/DurableFile.h): a second submission of the
+// same id finds it there and prints nothing new.
 PrintResult writeJobFile(const std::string& printerName, const std::filesystem::path& directory,
                          const std::string& data, const std::filesystem::path& target) {
     PrintResult result;
+    const files::Written written =
+        files::writeAtomically(directory, target.filename().string(), data, false);
     const std::string prefix = "printer " + printerName + ": ";
-    std::string tempPath = (directory / ("." + target.filename().string() + ".XXXXXX")).string();
-    FileDescriptor file(::mkostemp(tempPath.data(), O_CLOEXEC));
-    if (file.get() < 0) {
-        result.error =
-            prefix + "cannot create a file in " + directory.string() + ": " + errnoText(errno);
-        return result;
-    }
-    TempFileGuard guard(tempPath);
-    // mkostemp creates 0600; a print spool is read by other tools, so use the usual 0644.
-    ::fchmod(file.get(), 0644);
-
-    int error = 0;
-    if (!writeAll(file.get(), data, error)) {
-        result.error = prefix + "cannot write " + target.string() + ": " + errnoText(error);
-        return result;
-    }
-    if (::fsync(file.get()) != 0) {
-        result.error = prefix + "cannot flush " + target.string() + ": " + errnoText(errno);
-        return result;
-    }
-    if (::close(file.release()) != 0) {
-        result.error = prefix + "cannot write " + target.string() + ": " + errnoText(errno);
-        return result;
-    }
-
-    switch (placeWithoutReplacing(tempPath, target.string(), error)) {
-        case Placed::AlreadyThere:
-            // Another submission of the same id won the race; ours is discarded by the guard.
+    switch (written.placed) {
+        case files::Placed::Done:
+            result.ok = true;
+            break;
+        case files::Placed::AlreadyThere:
+            // Another submission of the same id won the race; ours was discarded.
             result.ok = true;
             result.duplicate = true;
-            return result;
-        case Placed::Failed:
+            break;
+        case files::Placed::NotFlushed:
+            // The file is complete and in place; only its durability is in doubt. Report it so
+            // the bench does not assume the label is safe, but the job id stays taken.
+            result.error = prefix + "cannot flush directory " + directory.string() + ": " +
+                           files::errnoText(written.error);
+            break;
+        case files::Placed::Failed:
             result.error =
-                prefix + "cannot rename into " + target.string() + ": " + errnoText(error);
-            return result;
-        case Placed::Done:
-            guard.keep();
+                prefix + "cannot " + std::string(written.step) + " " +
+                (written.step == "create a file in" ? directory.string() : target.string()) + ": " +
+                files::errnoText(written.error);
             break;
     }
-
-    FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
-        // The file is complete and in place; only its durability is in doubt. Report it so the
-        // bench does not assume the label is safe, but the job id stays taken.
-        result.error =
-            prefix + "cannot flush directory " + directory.string() + ": " + errnoText(errno);
-        return result;
-    }
-    result.ok = true;
     return result;
 }
 
@@ -192,7 +83,9 @@ DirectoryPrinter::DirectoryPrinter(boost::asio::io_context& io, std::string name
       language_(std::move(language)),
       directory_(std::move(directory)) {
     // A write cut short by a crash leaves its hidden temporary file behind ("." + target +
-    // ".XXXXXX"); the job itself is offered again under its id, so the leftover is garbage.
+    // ".tmp-XXXXXX"); the job itself is offered again under its id, so the leftover is garbage.
+    files::removeTempFiles(directory_);
+    // Those of an older stationd were named "." + target + ".XXXXXX".
     std::error_code ec;
     for (auto it = std::filesystem::directory_iterator(directory_, ec);
          !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {

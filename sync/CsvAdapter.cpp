@@ -20,6 +20,7 @@
 #include <tuple>
 #include <utility>
 
+#include "files/DurableFile.h"
 #include "sync/CsvReader.h"
 #include "sync/CsvWriter.h"
 
@@ -34,9 +35,7 @@ constexpr int kPageSize = 100;
 constexpr std::size_t kMaxOrderInFileName = 80;
 constexpr const char* kLedgerFolder = "shipments";
 
-std::string errnoText(int error) {
-    return std::generic_category().message(error);
-}
+using files::errnoText;
 
 // A full disk or a flaky share clears up; a read-only or forbidden folder needs a person.
 Result::Kind kindForErrno(int error) {
@@ -64,156 +63,18 @@ Result failureFromErrno(int error, const std::string& what) {
     return failure(kindForErrno(error), "csv exchange: " + what + ": " + errnoText(error));
 }
 
-class FileDescriptor {
-  public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
+using files::Placed;
+using files::readWholeFile;
+using files::renameInto;
+using files::syncDirectory;
 
-  private:
-    int fd_;
-};
-
-// Removes the temporary file unless it made it to its final name.
-class TempFileGuard {
-  public:
-    explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-    ~TempFileGuard() {
-        if (!path_.empty()) {
-            ::unlink(path_.c_str());
-        }
-    }
-    TempFileGuard(const TempFileGuard&) = delete;
-    TempFileGuard& operator=(const TempFileGuard&) = delete;
-    void keep() { path_.clear(); }
-
-  private:
-    std::string path_;
-};
-
-// 0 when done, else the errno.
-int readWholeFile(const fs::path& path, std::string& out) {
-    FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (file.get() < 0) {
-        return errno;
-    }
-    out.clear();
-    std::array<char, 65536> buffer;
-    for (;;) {
-        const ssize_t n = ::read(file.get(), buffer.data(), buffer.size());
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return errno;
-        }
-        if (n == 0) {
-            return 0;
-        }
-        out.append(buffer.data(), static_cast<std::size_t>(n));
-    }
-}
-
-int writeAll(int fd, const std::string& data) {
-    std::size_t written = 0;
-    while (written < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return errno;
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    return 0;
-}
-
-int syncDirectory(const fs::path& dir) {
-    FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-        return errno;
-    }
-    return 0;
-}
-
-enum class Placed { Done, AlreadyThere, NotFlushed, Failed };
-
-// Moves `from` to `to`; with `replace` false, never over a file already there, so that two
-// writers cannot both think they own a name.
-Placed renameInto(const std::string& from, const std::string& to, bool replace, int& error) {
-    if (replace) {
-        if (::rename(from.c_str(), to.c_str()) != 0) {
-            error = errno;
-            return Placed::Failed;
-        }
-        return Placed::Done;
-    }
-#ifdef RENAME_NOREPLACE
-    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
-        return Placed::Done;
-    }
-    if (errno == EEXIST) {
-        return Placed::AlreadyThere;
-    }
-    if (errno != EINVAL && errno != ENOSYS) {
-        error = errno;
-        return Placed::Failed;
-    }
-#endif
-    // link() refuses an existing name just as atomically, on file systems without renameat2.
-    if (::link(from.c_str(), to.c_str()) != 0) {
-        if (errno == EEXIST) {
-            return Placed::AlreadyThere;
-        }
-        error = errno;
-        return Placed::Failed;
-    }
-    ::unlink(from.c_str());
-    return Placed::Done;
-}
-
-bool isOurTempFile(const std::string& name) {
-    return name.size() > 1 && name.front() == '.' && name.find(".tmp-") != std::string::npos;
-}
-
-// Readers of the folder see either the old file or the whole new one, also after a power cut:
-// temp file in the same folder, fsync, rename, fsync the folder. A crash before the rename
-// leaves only a ".<name>.tmp-XXXXXX" file, which readers ignore and the next start removes.
+// Readers of the folder see either the old file or the whole new one, also after a power cut
+// (files/DurableFile.h); `error` gets the errno of what failed.
 Placed writeAtomically(const fs::path& dir, const std::string& name, const std::string& bytes,
                        bool replace, int& error) {
-    std::string tempPath = (dir / ("." + name + ".tmp-XXXXXX")).string();
-    FileDescriptor file(::mkostemp(tempPath.data(), O_CLOEXEC));
-    if (file.get() < 0) {
-        error = errno;
-        return Placed::Failed;
-    }
-    TempFileGuard guard(tempPath);
-    // mkostemp creates 0600; the shop's import tool runs as another user.
-    ::fchmod(file.get(), 0644);
-    if ((error = writeAll(file.get(), bytes)) != 0) {
-        return Placed::Failed;
-    }
-    if (::fsync(file.get()) != 0 || ::close(file.release()) != 0) {
-        error = errno;
-        return Placed::Failed;
-    }
-    const Placed placed = renameInto(tempPath, (dir / name).string(), replace, error);
-    if (placed != Placed::Done) {
-        return placed;
-    }
-    guard.keep();
-    if ((error = syncDirectory(dir)) != 0) {
-        return Placed::NotFlushed;
-    }
-    return Placed::Done;
+    const files::Written written = files::writeAtomically(dir, name, bytes, replace);
+    error = written.error;
+    return written.placed;
 }
 
 // "20240502T101500Z": sorts as it reads, and is a safe file name.
@@ -382,16 +243,6 @@ std::string joinLines(const std::vector<std::string>& lines) {
     return out;
 }
 
-void removeOurTempFiles(const fs::path& dir) {
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        if (isOurTempFile(it->path().filename().string())) {
-            std::error_code ignored;
-            fs::remove(it->path(), ignored);
-        }
-    }
-}
-
 std::vector<std::string> shipmentHeader() {
     return {std::begin(csv::kShipmentColumns), std::end(csv::kShipmentColumns)};
 }
@@ -539,9 +390,9 @@ Result CsvAdapter::ensureLoaded() {
         return failure(Result::Kind::Permanent,
                        "csv exchange: the inbox must not be the processed or the outbox folder");
     }
-    removeOurTempFiles(settings_.processed);
-    removeOurTempFiles(settings_.processed / kLedgerFolder);
-    removeOurTempFiles(settings_.outbox);
+    files::removeTempFiles(settings_.processed);
+    files::removeTempFiles(settings_.processed / kLedgerFolder);
+    files::removeTempFiles(settings_.outbox);
 
     struct Entry {
         ProcessedName stamp;

@@ -87,7 +87,8 @@ TEST_F(DirectoryPrinterTest, WritesTheJobToItsOwnFileAndLeavesNoTempFile) {
 }
 
 TEST_F(DirectoryPrinterTest, TempFilesLeftByACrashAreRemovedAtStart) {
-    std::ofstream(tmp_.path() / ".label-7.zpl.a1B2c3") << "half a label";
+    std::ofstream(tmp_.path() / ".label-7.zpl.tmp-a1B2c3") << "half a label";
+    std::ofstream(tmp_.path() / ".label-8.zpl.a1B2c3") << "half a label, older stationd";
     std::ofstream(tmp_.path() / "label-6.zpl") << "^XA^XZ";
     std::ofstream(tmp_.path() / ".keep-me.txt") << "not ours";
 
