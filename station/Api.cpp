@@ -316,17 +316,7 @@ Response Api::scan(const Request& request) {
         scanner = s->get_string();
     }
     const ScanOutcome out = station_.handleScan(scanner, std::string(code->get_string()));
-    boost::json::array events;
-    for (const auto& e : out.events) {
-        events.push_back(toJson(e));
-    }
-    boost::json::object result{{"ok", out.ok},
-                               {"reason", out.reason.empty() ? boost::json::value(nullptr)
-                                                             : boost::json::value(out.reason)},
-                               {"message", out.message}};
-    result["event"] = events.empty() ? boost::json::value(nullptr) : events.back();
-    result["events"] = std::move(events);
-    return Response::json(http::status::ok, result);
+    return Response::json(http::status::ok, toJson(out));
 }
 
 Response Api::scale(const Request& request) {

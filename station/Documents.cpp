@@ -100,6 +100,25 @@ std::vector<labels::DocumentLine> documentLines(const Order& order, bool remaini
     return lines;
 }
 
+// The document's bytes in the printer's language, its pages and warnings; ok unless the PDF
+// could not be made.
+void renderInto(PrintedDocument& out, const labels::Document& document, const PrinterSetup& setup,
+                labels::PdfRenderer& pdf) {
+    out.warnings = document.warnings;
+    out.pages = document.pages.size();
+    if (setup.language == "pdf") {
+        labels::PdfResult result = pdf.render(document);
+        if (!result.error.empty()) {
+            out.error = "cannot make the PDF: " + result.error;
+            return;
+        }
+        out.bytes = std::move(result.pdf);
+    } else {
+        out.bytes = labels::renderZpl(document, setup.dpi);
+    }
+    out.ok = true;
+}
+
 PrintedDocument buildDocument(Paper paper, const std::vector<std::string>& numbers,
                               const config::StationConfig& config, OrderStore& store,
                               Journal& journal, const std::string& at,
@@ -184,19 +203,7 @@ PrintedDocument buildDocument(Paper paper, const std::vector<std::string>& numbe
             }
         }
     }
-    out.warnings = document.warnings;
-    out.pages = document.pages.size();
-    if (setup.language == "pdf") {
-        labels::PdfResult result = pdf.render(document);
-        if (!result.error.empty()) {
-            out.error = "cannot make the PDF: " + result.error;
-            return out;
-        }
-        out.bytes = std::move(result.pdf);
-    } else {
-        out.bytes = labels::renderZpl(document, setup.dpi);
-    }
-    out.ok = true;
+    renderInto(out, document, setup, pdf);
     return out;
 }
 
@@ -336,19 +343,7 @@ PrintedDocument Station::printCommandSheet() {
         sheet.commands.push_back({"Carton / Box: " + box.name, box.code});
     }
     const labels::Document document = labels::layoutCommandSheet(sheet, *layout);
-    out.warnings = document.warnings;
-    out.pages = document.pages.size();
-    if (setup.language == "pdf") {
-        labels::PdfResult result = d.pdf.render(document);
-        if (!result.error.empty()) {
-            out.error = "cannot make the PDF: " + result.error;
-            return out;
-        }
-        out.bytes = std::move(result.pdf);
-    } else {
-        out.bytes = labels::renderZpl(document, setup.dpi);
-    }
-    out.ok = true;
+    renderInto(out, document, setup, d.pdf);
     return submitDocument(std::move(out), printer, "command-sheet");
 }
 

@@ -184,17 +184,7 @@ Response ScreenApi::approve(const Request& request) {
         }
     }
     const ScanOutcome out = station_.handleScan("screen", supervisor->badge);
-    boost::json::array events;
-    for (const auto& e : out.events) {
-        events.push_back(toJson(e));
-    }
-    boost::json::object result{{"ok", out.ok},
-                               {"reason", out.reason.empty() ? boost::json::value(nullptr)
-                                                             : boost::json::value(out.reason)},
-                               {"message", out.message}};
-    result["event"] = events.empty() ? boost::json::value(nullptr) : events.back();
-    result["events"] = std::move(events);
-    return Response::json(http::status::ok, result);
+    return Response::json(http::status::ok, toJson(out));
 }
 
 }  // namespace station

@@ -30,6 +30,20 @@ boost::json::object toJson(const Event& e) {
     return o;
 }
 
+boost::json::object toJson(const ScanOutcome& out) {
+    boost::json::array events;
+    for (const auto& e : out.events) {
+        events.push_back(toJson(e));
+    }
+    boost::json::object result{{"ok", out.ok},
+                               {"reason", out.reason.empty() ? boost::json::value(nullptr)
+                                                             : boost::json::value(out.reason)},
+                               {"message", out.message}};
+    result["event"] = events.empty() ? boost::json::value(nullptr) : events.back();
+    result["events"] = std::move(events);
+    return result;
+}
+
 namespace {
 
 std::string trimmed(const std::string& s) {

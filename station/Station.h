@@ -41,6 +41,10 @@ struct ScanOutcome {
     std::vector<Event> events;
 };
 
+// What POST /api/scan answers: {"ok", "reason" (null when ok), "message", "event" (the last,
+// or null), "events"}.
+boost::json::object toJson(const ScanOutcome& outcome);
+
 // The command barcodes, documented in docs/barcodes.md. Their values never change.
 namespace command {
 inline constexpr const char* kNewParcel = "CMD-NEW-PARCEL";
