@@ -17,19 +17,8 @@ namespace {
 using namespace e2e;
 
 TEST(CsvShopE2e, AnExportRenamedIntoTheInboxIsImportedWithoutWaitingForThePull) {
-    char pattern[] = "/tmp/stationd-csv-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr) << std::strerror(errno);
-    const fs::path dir = pattern;
-    struct Cleanup {
-        fs::path dir;
-        bool keep = false;
-        ~Cleanup() {
-            if (!keep) {
-                std::error_code ec;
-                fs::remove_all(dir, ec);
-            }
-        }
-    } cleanup{dir};
+    ScratchDir scratch("stationd-csv");
+    const fs::path& dir = scratch.path();
 
     const fs::path exchange = dir / "exchange";
     StationDaemon daemon(dir);
@@ -53,7 +42,7 @@ TEST(CsvShopE2e, AnExportRenamedIntoTheInboxIsImportedWithoutWaitingForThePull) 
     const bool imported =
         eventually([&] { return daemon.get("/api/orders/%232001").status == 200; });
     if (!imported) {
-        cleanup.keep = true;
+        scratch.keep();
         std::cerr << "---- stationd output (" << dir.string() << " kept) ----\n"
                   << daemon.log() << "---- end ----\n";
     }

@@ -98,16 +98,8 @@ TEST(Journald, EntriesCarryOrderStationUserAndDeviceAndNeverABadge) {
     if (auto why = journald.bind(); !why.empty()) {
         GTEST_SKIP() << "journald path not testable here: " << why;
     }
-    char pattern[] = "/tmp/stationd-journald-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr) << std::strerror(errno);
-    const fs::path dir = pattern;
-    struct Cleanup {
-        fs::path dir;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
-    } cleanup{dir};
+    ScratchDir scratch("stationd-journald");
+    const fs::path& dir = scratch.path();
     StationDaemon daemon(dir);
     // A network printer nobody answers for: the label fails, which stationd logs with the order,
     // the packer and the printer.

@@ -26,6 +26,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -261,6 +262,34 @@ inline std::string describeWaitStatus(int status) {
     }
     return "status " + std::to_string(status);
 }
+
+// A folder of its own for one test's daemon, removed afterwards unless keep() was called (to
+// read it after a failure).
+class ScratchDir {
+  public:
+    explicit ScratchDir(const std::string& prefix) {
+        std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("cannot create " + pattern + ": " + std::strerror(errno));
+        }
+        path_ = pattern;
+    }
+    ~ScratchDir() {
+        if (!keep_) {
+            std::error_code ec;
+            fs::remove_all(path_, ec);
+        }
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+
+    const fs::path& path() const { return path_; }
+    void keep() { keep_ = true; }
+
+  private:
+    fs::path path_;
+    bool keep_ = false;
+};
 
 // stationctl as an admin runs it: its output and its exit status.
 // `environment` ("NAME=value ...") and `input` (its standard input) are optional; standard

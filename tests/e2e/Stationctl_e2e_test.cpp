@@ -13,16 +13,8 @@ namespace {
 using namespace e2e;
 
 TEST(StationctlE2e, SignsInWithAPinOnStandardInputAndUsesTheTokenFromTheEnvironment) {
-    char pattern[] = "/tmp/stationd-ctl-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr) << std::strerror(errno);
-    const fs::path dir = pattern;
-    struct Cleanup {
-        fs::path dir;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
-    } cleanup{dir};
+    ScratchDir scratch("stationd-ctl");
+    const fs::path& dir = scratch.path();
     StationDaemon daemon(dir);
     daemon.editConfig("[api]\nlisten = \"127.0.0.1\"",
                       "[api]\nrequire_login = \"always\"\nlisten = \"127.0.0.1\"");
