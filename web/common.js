@@ -461,6 +461,28 @@ export function soundFor(event) {
 
 // Builds the parts every screen has, reads who is signed in and the language, then calls
 // `start`. The language on screen is the one chosen here last, else the station's.
+// The page's optional scan box (#scan-form, #scan-input): a code typed or sent by a
+// keyboard-wedge scanner on the kiosk goes to POST /api/scan as scanner "screen"; with
+// ?wedge=1 the box keeps the focus. `onRefused(text)` shows why a scan was not taken.
+export function setupScanBox(onRefused) {
+  const input = document.getElementById('scan-input');
+  document.getElementById('scan-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = input.value.trim();
+    input.value = '';
+    if (!code) return;
+    try {
+      await api('POST', '/api/scan', { code, scanner: 'screen' });
+    } catch (err) {
+      onRefused(err.text);
+    }
+  });
+  if (new URLSearchParams(location.search).get('wedge') === '1') {
+    input.focus();
+    document.addEventListener('click', () => input.focus());
+  }
+}
+
 export async function boot(start) {
   buildLoginDialog();
   buildLanguageSwitch();

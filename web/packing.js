@@ -1,6 +1,7 @@
 // The packing screen: what the bench is doing, updated on every event from the station.
 import {
-  api, boot, connectEvents, el, fill, grams, onLanguage, say, showConnection, soundFor, t,
+  api, boot, connectEvents, el, fill, grams, onLanguage, say, setupScanBox, showConnection, soundFor,
+  t,
 } from './common.js';
 
 const view = {
@@ -169,28 +170,11 @@ function onEvent(event, missed) {
   refresh({ label: event.type.startsWith('label.') || missed });
 }
 
-async function submitScan(e) {
-  e.preventDefault();
-  const input = document.getElementById('scan-input');
-  const code = input.value.trim();
-  input.value = '';
-  if (!code) return;
-  try {
-    await api('POST', '/api/scan', { code, scanner: 'screen' });
-  } catch (err) {
-    view.lastEvent = { ok: false, type: 'refused', message: err.text };
-    renderMessage();
-  }
-}
-
 boot(async () => {
-  document.getElementById('scan-form').addEventListener('submit', submitScan);
-  // ?wedge=1: a keyboard-wedge scanner on the kiosk types into the box, so it keeps the focus.
-  if (new URLSearchParams(location.search).get('wedge') === '1') {
-    const input = document.getElementById('scan-input');
-    input.focus();
-    document.addEventListener('click', () => input.focus());
-  }
+  setupScanBox((text) => {
+    view.lastEvent = { ok: false, type: 'refused', message: text };
+    renderMessage();
+  });
   onLanguage(render);
   connectEvents({
     onState: showConnection,

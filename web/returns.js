@@ -1,7 +1,8 @@
 // The returns screen: the return open at the desk, its items and their grades (given by
 // command barcode or with the buttons here), the weight check; updated on every event.
 import {
-  api, boot, connectEvents, el, fill, grams, onLanguage, say, showConnection, soundFor, t,
+  api, boot, connectEvents, el, fill, grams, onLanguage, say, setupScanBox, showConnection, soundFor,
+  t,
 } from './common.js';
 
 const GRADES = ['resellable', 'damaged', 'missing_parts', 'wrong_item'];
@@ -131,27 +132,11 @@ async function refresh() {
   }
 }
 
-async function submitScan(e) {
-  e.preventDefault();
-  const input = document.getElementById('scan-input');
-  const code = input.value.trim();
-  input.value = '';
-  if (!code) return;
-  try {
-    await api('POST', '/api/scan', { code, scanner: 'screen' });
-  } catch (err) {
-    view.lastEvent = { ok: false, type: 'refused', message: err.text };
-    renderMessage();
-  }
-}
-
 boot(async () => {
-  document.getElementById('scan-form').addEventListener('submit', submitScan);
-  if (new URLSearchParams(location.search).get('wedge') === '1') {
-    const input = document.getElementById('scan-input');
-    input.focus();
-    document.addEventListener('click', () => input.focus());
-  }
+  setupScanBox((text) => {
+    view.lastEvent = { ok: false, type: 'refused', message: text };
+    renderMessage();
+  });
   onLanguage(render);
   onLanguage(() => showConnection(document.getElementById('connection').dataset.state));
   connectEvents({

@@ -133,6 +133,11 @@ scenario('see the error on a wrong item, in French then in English', async () =>
     'the same refusal shows in English');
   await until(async () => (await text(packing, '#lines th:first-child')) === 'Item', 'the page speaks English');
   await shot(packing, 'packing-wrong-item-en');
+  // The page's own scan box, as a keyboard-wedge scanner on the kiosk types into it.
+  await packing.fill('#scan-input', 'BOX-S');
+  await packing.press('#scan-input', 'Enter');
+  await until(async () => (await attr(packing, '#message', 'data-key')) === 'box_set',
+    'a code typed in the scan box is scanned');
 });
 
 let supervisor;
